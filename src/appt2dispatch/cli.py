@@ -1,0 +1,492 @@
+"""Command line: the only module that imports click, prints or exits.
+
+Exit codes: 0 no behaviour change, 1 behaviour change or blocker, 2 bad input
+or usage (one line on stderr, no traceback unless --debug), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from appt2dispatch import __version__
+from appt2dispatch.errors import Appt2DispatchError, InputError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    debug = False
+
+
+def _mask(text: str) -> str:
+    from appt2dispatch.masking import mask_text
+
+    return mask_text(text)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the tool's errors into one masked line and exit code 2."""
+    try:
+        yield
+    except Appt2DispatchError as exc:
+        if _State.debug:
+            raise
+        click.echo(f"appt2dispatch: error: {_mask(str(exc))}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if _State.debug:
+            raise
+        click.echo(
+            f"appt2dispatch: internal error ({type(exc).__name__}): {_mask(str(exc))}; "
+            "this is a bug, rerun with --debug for the traceback",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+
+
+def _parse_substitutions(pairs: tuple[str, ...]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected K=V, got {pair!r}", param_hint="--substitute")
+        result[key] = value
+    return result
+
+
+def _load_options(func: F) -> F:
+    options = [
+        click.option(
+            "--namespace",
+            "-n",
+            metavar="NS",
+            help="Namespace Flux installs into when the HelmRelease does not say "
+            "(spec.targetNamespace, then metadata.namespace, win over it).",
+        ),
+        click.option(
+            "--substitute",
+            "substitute",
+            multiple=True,
+            metavar="K=V",
+            help="Flux postBuild substitution for ${K} (repeatable).",
+        ),
+        click.option(
+            "--release",
+            metavar="NAME",
+            help="Which HelmRelease to use when the file holds several.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _old_side_options(func: F) -> F:
+    options = [
+        click.option(
+            "--old-manifests",
+            metavar="FILE",
+            help="Old side as rendered manifests (e.g. `helm get manifest`); '-' reads stdin.",
+        ),
+        click.option(
+            "--app-template-chart",
+            metavar="REF",
+            help="Render the old side with the real app-template chart: a directory, "
+            "a .tgz, or oci://REF:VERSION (pulled once, cached).",
+        ),
+        click.option(
+            "--app-template-version",
+            metavar="VERSION",
+            help="app-template version the built-in model emulates when no OCIRepository "
+            "tag is visible (default 4.1.1).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _translate_options(func: F) -> F:
+    options = [
+        click.option(
+            "--chart-version",
+            metavar="VERSION",
+            help="dispatch chart version to target (default: the image tag's version).",
+        ),
+        click.option(
+            "--follow-chart-version",
+            is_flag=True,
+            help="Leave the image to the chart version (drops the tag and digest pin).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _read_path(path_text: str) -> Path:
+    path = Path(path_text)
+    if path_text != "-" and path.is_dir():
+        raise InputError("is a directory, expected a HelmRelease file", _location(path))
+    return path
+
+
+def _location(path: Path) -> Any:
+    from appt2dispatch.models import SourceLocation
+
+    return SourceLocation(str(path))
+
+
+def _build_load(namespace: str | None, substitute: tuple[str, ...], release: str | None) -> Any:
+    from appt2dispatch.pipeline import LoadOptions
+
+    return LoadOptions(
+        namespace=namespace, substitutions=_parse_substitutions(substitute), release=release
+    )
+
+
+def _load_release(helmrelease: str, load_options: Any) -> Any:
+    from appt2dispatch.pipeline import load
+
+    if helmrelease == "-":
+        return load(Path("<stdin>"), load_options, text=sys.stdin.read())
+    return load(_read_path(helmrelease), load_options)
+
+
+def _build_old(
+    old_manifests: str | None, app_template_chart: str | None, app_template_version: str | None
+) -> Any:
+    from appt2dispatch.pipeline import OldSideOptions
+
+    if old_manifests == "-":
+        return OldSideOptions(
+            manifests_text=sys.stdin.read(),
+            app_template_chart=app_template_chart,
+            app_template_version=app_template_version,
+        )
+    return OldSideOptions(
+        manifests=_read_path(old_manifests) if old_manifests else None,
+        app_template_chart=app_template_chart,
+        app_template_version=app_template_version,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="appt2dispatch")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """Move dispatch from bjw-s app-template to its own chart, and prove nothing changed."""
+    _State.debug = debug
+
+
+@cli.command()
+@click.argument("helmrelease")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--json-report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the full JSON report to this file (the markdown cap names it).",
+)
+@_load_options
+@_old_side_options
+@_translate_options
+def diff(
+    helmrelease: str,
+    output_format: str,
+    json_report: str | None,
+    namespace: str | None,
+    substitute: tuple[str, ...],
+    release: str | None,
+    old_manifests: str | None,
+    app_template_chart: str | None,
+    app_template_version: str | None,
+    chart_version: str | None,
+    follow_chart_version: bool,
+) -> None:
+    """Translate HELMRELEASE, render both sides and compare their behaviour.
+
+    Exit 0: no behaviour change; 1: behaviour change or blocker; 2: bad input.
+    """
+    with _user_errors():
+        from appt2dispatch import pipeline
+        from appt2dispatch.report import exit_code_for
+
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        outcome = pipeline.diff(
+            loaded,
+            _build_old(old_manifests, app_template_chart, app_template_version),
+            pipeline.TranslateOptions(chart_version, follow_chart_version),
+        )
+        if json_report:
+            _write_report(Path(json_report), outcome.report, "json")
+        click.echo(_format_report(outcome.report, output_format, json_report), nl=False)
+    sys.exit(exit_code_for(outcome.report.verdict))
+
+
+def _format_report(report: Any, output_format: str, json_report: str | None = None) -> str:
+    from appt2dispatch.report import format_report
+
+    return format_report(
+        report,
+        output_format,
+        color=output_format == "text" and sys.stdout.isatty(),
+        full_report_name=json_report,
+    )
+
+
+def _write_report(path: Path, report: Any, output_format: str) -> None:
+    from appt2dispatch.models import OutputFile
+    from appt2dispatch.write import write_all_or_nothing
+
+    content = _format_report(report, output_format)
+    write_all_or_nothing([OutputFile(path, content)], journal_dir=path.parent.resolve())
+
+
+@cli.command()
+@click.argument("helmrelease")
+@click.option("--side", type=click.Choice(["old", "new"]), required=True)
+@click.option(
+    "--renderer",
+    type=click.Choice(["builtin", "helm"]),
+    help="Old side: the built-in app-template model or the real chart "
+    "(--app-template-chart, default oci://ghcr.io/bjw-s-labs/helm/app-template).",
+)
+@_load_options
+@_old_side_options
+@_translate_options
+def render(
+    helmrelease: str,
+    side: str,
+    renderer: str | None,
+    namespace: str | None,
+    substitute: tuple[str, ...],
+    release: str | None,
+    old_manifests: str | None,
+    app_template_chart: str | None,
+    app_template_version: str | None,
+    chart_version: str | None,
+    follow_chart_version: bool,
+) -> None:
+    """Print the manifests of one side as multi-document YAML."""
+    with _user_errors():
+        from appt2dispatch import pipeline
+        from appt2dispatch.render.manifests import dump_manifests
+
+        if renderer == "builtin" and (app_template_chart or old_manifests):
+            raise click.UsageError(
+                "--renderer builtin cannot be combined with --app-template-chart/--old-manifests"
+            )
+        if renderer == "helm" and not app_template_chart:
+            app_template_chart = _default_app_template_ref(app_template_version)
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        old = pipeline.render_old(
+            loaded, _build_old(old_manifests, app_template_chart, app_template_version)
+        )
+        if side == "old":
+            click.echo(dump_manifests(old), nl=False)
+            return
+        translation = pipeline.translate(
+            loaded, old, pipeline.TranslateOptions(chart_version, follow_chart_version)
+        )
+        click.echo(dump_manifests(pipeline.render_new(loaded, translation)), nl=False)
+
+
+def _default_app_template_ref(version: str | None) -> str:
+    return f"oci://ghcr.io/bjw-s-labs/helm/app-template:{version or '4.1.1'}"
+
+
+@cli.command()
+@click.argument("helmrelease")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Write values.yaml, helmrelease.yaml, ocirepository.yaml and "
+    "ocirepository.patch.yaml here (default: print the values).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml"
+)
+@_load_options
+@_old_side_options
+@_translate_options
+def translate(
+    helmrelease: str,
+    output_dir: str | None,
+    output_format: str,
+    namespace: str | None,
+    substitute: tuple[str, ...],
+    release: str | None,
+    old_manifests: str | None,
+    app_template_chart: str | None,
+    app_template_version: str | None,
+    chart_version: str | None,
+    follow_chart_version: bool,
+) -> None:
+    """Translate HELMRELEASE into values for the dispatch chart."""
+    with _user_errors():
+        import json
+
+        from appt2dispatch import pipeline
+        from appt2dispatch.write import write_all_or_nothing
+
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        old = pipeline.render_old(
+            loaded, _build_old(old_manifests, app_template_chart, app_template_version)
+        )
+        translation = pipeline.translate(
+            loaded, old, pipeline.TranslateOptions(chart_version, follow_chart_version)
+        )
+        if output_dir is None:
+            if output_format == "json":
+                click.echo(json.dumps(translation.values, indent=2))
+            else:
+                click.echo(translation.values_yaml, nl=False)
+        else:
+            target = Path(output_dir)
+            if target.exists() and not target.is_dir():
+                raise InputError("exists and is not a directory", _location(target))
+            target.mkdir(parents=True, exist_ok=True)
+            files = pipeline.output_files(loaded, translation, out_dir=target)
+            if output_format == "json":
+                files = [_as_json_values(file, translation) for file in files]
+            written = write_all_or_nothing(files, journal_dir=target.resolve())
+            for path in written:
+                click.echo(f"wrote {path}")
+        for note in translation.notes:
+            click.echo(f"note: {_mask(str(note))}", err=True)
+
+
+def _as_json_values(file: Any, translation: Any) -> Any:
+    import json
+    from dataclasses import replace
+
+    if file.path.name == "values.yaml":
+        return replace(
+            file,
+            path=file.path.with_name("values.json"),
+            content=json.dumps(translation.values, indent=2) + "\n",
+        )
+    return file
+
+
+@cli.command()
+@click.argument("root", type=click.Path(file_okay=False, exists=True))
+@click.option("--write", "write_changes", is_flag=True, help="Apply the changes (default: dry run).")
+@click.option(
+    "--accept-behavior-change",
+    is_flag=True,
+    help="Write even when a release's verdict is a behaviour change (never when blocked).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--namespace", "-n", metavar="NS", help="Fallback namespace for releases.")
+@_old_side_options
+@_translate_options
+def migrate(
+    root: str,
+    write_changes: bool,
+    accept_behavior_change: bool,
+    output_format: str,
+    namespace: str | None,
+    old_manifests: str | None,
+    app_template_chart: str | None,
+    app_template_version: str | None,
+    chart_version: str | None,
+    follow_chart_version: bool,
+) -> None:
+    """Find dispatch HelmReleases under ROOT and migrate them (dry run by default)."""
+    with _user_errors():
+        from appt2dispatch import migrate as migration
+        from appt2dispatch.pipeline import TranslateOptions
+
+        plan = migration.plan_migration(
+            Path(root),
+            namespace=namespace,
+            old_options=_build_old(old_manifests, app_template_chart, app_template_version),
+            translate_options=TranslateOptions(chart_version, follow_chart_version),
+        )
+        click.echo(migration.format_plan(plan, output_format), nl=False)
+        if write_changes:
+            written = migration.apply_plan(plan, accept_behavior_change=accept_behavior_change)
+            for path in written:
+                click.echo(f"wrote {path}", err=True)
+            if not written:
+                click.echo("nothing to write: the tree is already migrated", err=True)
+    sys.exit(migration.exit_code_for_plan(plan))
+
+
+@cli.group()
+def chart() -> None:
+    """The bundled dispatch chart: lint, package, render."""
+
+
+@chart.command("lint")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def chart_lint(strict: bool) -> None:
+    """Lint the bundled chart with Helm's linter."""
+    with _user_errors():
+        from appt2dispatch.chart_tools import lint_chart
+
+        result = lint_chart(None, strict=strict)
+        for message in result.messages:
+            click.echo(message)
+        failed = not result.ok
+    sys.exit(1 if failed else 0)
+
+
+@chart.command("package")
+@click.option("-d", "--destination", type=click.Path(file_okay=False), default=".")
+@click.option("--version", "version", help="Stamp chart version and appVersion (release tag).")
+def chart_package(destination: str, version: str | None) -> None:
+    """Package the bundled chart as dispatch-<version>.tgz."""
+    with _user_errors():
+        from appt2dispatch.chart_tools import package_chart
+
+        click.echo(str(package_chart(Path(destination), version=version, app_version=version)))
+
+
+@chart.command("render")
+@click.option("-f", "--values", "values_files", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--release-name", default="dispatch", show_default=True)
+@click.option("--namespace", "-n", default="default", show_default=True)
+def chart_render(values_files: tuple[str, ...], release_name: str, namespace: str) -> None:
+    """Render the bundled chart with values files."""
+    with _user_errors():
+        from appt2dispatch.chart_tools import render_chart_text
+
+        click.echo(
+            render_chart_text(
+                [Path(path) for path in values_files],
+                release_name=release_name,
+                namespace=namespace,
+            ),
+            nl=False,
+        )
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="appt2dispatch")

@@ -1,0 +1,173 @@
+"""Frozen dataclasses the pipeline stages exchange.
+
+Mappings inside them are plain dicts/lists (or ruamel round-trip nodes where a
+human's file is rewritten); treat them as read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+FindingClass = Literal["behavior", "blocker", "expected", "cosmetic"]
+Verdict = Literal["no-behavior-change", "behavior-change", "blocked"]
+Side = Literal["old", "new"]
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where something came from; line and column are 1-based."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One document of a YAML file, as ruamel round-trip data (comments kept)."""
+
+    path: Path
+    index: int
+    data: Any
+    location: SourceLocation
+
+    @property
+    def kind(self) -> str | None:
+        if isinstance(self.data, Mapping):
+            kind = self.data.get("kind")
+            return kind if isinstance(kind, str) else None
+        return None
+
+    @property
+    def name(self) -> str | None:
+        if isinstance(self.data, Mapping):
+            meta = self.data.get("metadata")
+            if isinstance(meta, Mapping) and isinstance(meta.get("name"), str):
+                return str(meta["name"])
+        return None
+
+
+@dataclass(frozen=True)
+class HelmRelease:
+    """A Flux HelmRelease with Flux's semantics already applied.
+
+    `values` is plain data after postBuild substitution and valuesFrom merging;
+    `document` is the round-trip node of the file as written (for rewriting).
+    `siblings` are the other manifests the release can see (same file, same
+    directory or, in a tree, the same kustomization): ExternalSecret, Secret,
+    ConfigMap, OCIRepository.
+    """
+
+    document: YamlDocument
+    name: str
+    namespace: str
+    release_name: str
+    values: Mapping[str, Any]
+    chart_ref: Mapping[str, Any] | None = None
+    siblings: tuple[YamlDocument, ...] = ()
+    substitutions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.document.path
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One side's manifests, parsed, and what produced them."""
+
+    objects: tuple[Mapping[str, Any], ...]
+    renderer: str
+    chart: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know about a translation."""
+
+    message: str
+    location: SourceLocation | None = None
+    level: Literal["info", "assumption", "warning", "dropped"] = "info"
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True)
+class ObjectKey:
+    """Identity of a Kubernetes object: API group, kind, namespace, name."""
+
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        kind = f"{self.kind}.{self.group}" if self.group else self.kind
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{kind} {ns}{self.name}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observable difference between the old and the new render."""
+
+    klass: FindingClass
+    resource: str
+    path: str
+    old: Any
+    new: Any
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    renderers: Mapping[Side, str]
+    values: Mapping[str, Any]
+    notes: tuple[Note, ...] = ()
+    values_yaml: str = ""
+    ocirepository_change: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Values for charts/dispatch under which dispatch behaves as before.
+
+    `values` is what Helm receives; `values_yaml` is the same, commented for a
+    human. `rename_map` pairs old object keys with new ones where names differ.
+    `envfrom_keys` maps each envFrom Secret/ConfigMap name to the keys it is
+    known to provide (None: unknown, e.g. ExternalSecret `dataFrom`).
+    """
+
+    values: Mapping[str, Any]
+    values_yaml: str
+    notes: tuple[Note, ...]
+    chart_version: str
+    rename_map: Mapping[ObjectKey, ObjectKey] = field(default_factory=dict)
+    envfrom_keys: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    image_follows_chart: bool = False
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file a stage wants written: `path` is where, `content` the full text."""
+
+    path: Path
+    content: str
+    original: str | None = None

@@ -1,0 +1,191 @@
+"""The pipeline, stage after stage: load -> render old -> translate -> render new -> compare.
+
+No printing or exiting here (that is cli.py); every function returns frozen
+data or raises an Appt2DispatchError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appt2dispatch.models import (
+    HelmRelease,
+    OutputFile,
+    Rendered,
+    Report,
+    Translation,
+    YamlDocument,
+)
+
+
+@dataclass(frozen=True)
+class OldSideOptions:
+    """Where the old (app-template) side comes from, most faithful first."""
+
+    manifests: Path | None = None
+    manifests_text: str | None = None
+    app_template_chart: str | None = None
+    app_template_version: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    namespace: str | None = None
+    substitutions: Mapping[str, str] = field(default_factory=dict)
+    release: str | None = None
+
+
+@dataclass(frozen=True)
+class TranslateOptions:
+    chart_version: str | None = None
+    follow_chart_version: bool = False
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    release: HelmRelease
+    old: Rendered
+    translation: Translation
+    new: Rendered
+    files: tuple[OutputFile, ...]
+    report: Report
+
+
+def load(path: Path, options: LoadOptions, *, text: str | None = None) -> HelmRelease:
+    from appt2dispatch.load import load_release
+
+    return load_release(
+        path,
+        namespace=options.namespace,
+        substitutions=dict(options.substitutions),
+        text=text,
+        release=options.release,
+    )
+
+
+def render_old(release: HelmRelease, options: OldSideOptions) -> Rendered:
+    from appt2dispatch.render.old import render_old_side
+
+    return render_old_side(
+        release,
+        old_manifests=options.manifests,
+        old_manifests_text=options.manifests_text,
+        app_template_chart=options.app_template_chart,
+        app_template_version=options.app_template_version,
+    )
+
+
+def envfrom_names(rendered: Rendered) -> list[str]:
+    """Every Secret/ConfigMap name an old-side pod loads with envFrom, in order."""
+    names: list[str] = []
+    for obj in rendered.objects:
+        for container in _pod_containers(obj):
+            for source in container.get("envFrom") or []:
+                for ref_key in ("secretRef", "configMapRef"):
+                    ref = source.get(ref_key) if isinstance(source, Mapping) else None
+                    if isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
+                        if ref["name"] not in names:
+                            names.append(ref["name"])
+    return names
+
+
+def translate(
+    release: HelmRelease, old: Rendered, options: TranslateOptions
+) -> Translation:
+    from appt2dispatch.load import envfrom_secret_keys
+    from appt2dispatch.translate import translate_release
+
+    keys = envfrom_secret_keys(release, envfrom_names(old))
+    return translate_release(
+        release,
+        old,
+        chart_version=options.chart_version,
+        follow_chart_version=options.follow_chart_version,
+        envfrom_keys=keys,
+    )
+
+
+def render_new(release: HelmRelease, translation: Translation) -> Rendered:
+    from appt2dispatch.render.dispatch_chart import render_dispatch
+
+    return render_dispatch(
+        translation.values,
+        release_name=release.release_name,
+        namespace=release.namespace,
+        chart_version=translation.chart_version,
+    )
+
+
+def output_files(
+    release: HelmRelease,
+    translation: Translation,
+    *,
+    out_dir: Path | None = None,
+    ocirepository: YamlDocument | None = None,
+    shared_ocirepository: bool | None = None,
+) -> list[OutputFile]:
+    from appt2dispatch.translate import translated_files
+
+    return translated_files(
+        release,
+        translation,
+        out_dir=out_dir,
+        ocirepository=ocirepository,
+        shared_ocirepository=shared_ocirepository,
+    )
+
+
+def diff(
+    release: HelmRelease,
+    old_options: OldSideOptions,
+    translate_options: TranslateOptions,
+    *,
+    ocirepository: YamlDocument | None = None,
+    shared_ocirepository: bool | None = None,
+) -> DiffOutcome:
+    """Render both sides once each and compare them."""
+    from appt2dispatch.compare import compare_renders
+    from appt2dispatch.report import build_report
+
+    old = render_old(release, old_options)
+    translation = translate(release, old, translate_options)
+    new = render_new(release, translation)
+    findings = compare_renders(old, new, translation)
+    files = output_files(
+        release,
+        translation,
+        ocirepository=ocirepository,
+        shared_ocirepository=shared_ocirepository,
+    )
+    report = build_report(
+        findings,
+        renderers={"old": old.renderer, "new": new.renderer},
+        translation=translation,
+        notes=(*old.notes, *new.notes),
+        source=str(release.path),
+        files=files,
+    )
+    return DiffOutcome(release, old, translation, new, tuple(files), report)
+
+
+def _pod_containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return []
+    template = spec.get("template")
+    if obj.get("kind") == "CronJob":
+        job_template = spec.get("jobTemplate")
+        job_spec = job_template.get("spec") if isinstance(job_template, Mapping) else None
+        template = job_spec.get("template") if isinstance(job_spec, Mapping) else None
+    pod = template.get("spec") if isinstance(template, Mapping) else None
+    if not isinstance(pod, Mapping):
+        return []
+    found: list[Mapping[str, Any]] = []
+    for key in ("initContainers", "containers"):
+        for container in pod.get(key) or []:
+            if isinstance(container, Mapping):
+                found.append(container)
+    return found

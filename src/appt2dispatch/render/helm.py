@@ -1,0 +1,100 @@
+"""The real Helm v4 engine, in-process, through helm-python-sdk.
+
+Every render passes a fixed kube version and API-version list so the output
+never depends on the machine (no cluster is contacted; `lookup` is empty).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from appt2dispatch.errors import RenderError
+
+if TYPE_CHECKING:
+    from helm_python import Chart
+
+KUBE_VERSION = "v1.33.0"
+API_VERSIONS: tuple[str, ...] = (
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "networking.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1",
+    "autoscaling/v2",
+    "gateway.networking.k8s.io/v1",
+    "gateway.networking.k8s.io/v1/HTTPRoute",
+    "gateway.networking.k8s.io/v1/Gateway",
+    "gateway.networking.k8s.io/v1/GRPCRoute",
+    "monitoring.coreos.com/v1",
+    "monitoring.coreos.com/v1/ServiceMonitor",
+)
+
+
+def load_chart(path: Path) -> Chart:
+    """Load a chart directory or .tgz; cached per path for the process."""
+    return _load_chart(str(path.resolve()))
+
+
+@cache
+def _load_chart(path: str) -> Chart:
+    import helm_python  # heavy: a Go runtime; import only when rendering
+
+    try:
+        return helm_python.Chart.load(path)
+    except helm_python.HelmError as exc:
+        raise RenderError(f"cannot load chart: {_first_line(exc)}") from exc
+
+
+def render_chart(
+    chart: Chart,
+    values: Mapping[str, Any],
+    *,
+    release_name: str,
+    namespace: str,
+    is_upgrade: bool = False,
+) -> dict[str, str]:
+    """Render `chart` with `values`; returns template path -> manifest text.
+
+    Schema validation and template `fail` calls surface as RenderError with
+    Helm's own message.
+    """
+    import helm_python
+    from helm_python import _native
+
+    options = {
+        "name": release_name,
+        "namespace": namespace,
+        "kube_version": KUBE_VERSION,
+        "api_versions": list(API_VERSIONS),
+        "is_install": not is_upgrade,
+        "is_upgrade": is_upgrade,
+    }
+    try:
+        rendered = _native.call_string(
+            "helm_render", chart._raw(), json.dumps(dict(values)), json.dumps(options)
+        )
+    except helm_python.HelmError as exc:
+        raise RenderError(_clean_helm_message(str(exc))) from exc
+    manifests: dict[str, str] = json.loads(rendered)
+    return manifests
+
+
+def chart_metadata(chart: Chart) -> dict[str, Any]:
+    metadata: dict[str, Any] = chart.metadata
+    return metadata
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _clean_helm_message(message: str) -> str:
+    """Keep Helm's message but fold it onto one readable line."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return " ".join(lines) if lines else "helm render failed"

@@ -1,0 +1,152 @@
+"""All-or-nothing writes: every failure leaves the originals byte-identical."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from appt2dispatch.errors import WriteError
+from appt2dispatch.models import OutputFile
+from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
+from appt2dispatch.write.atomic import JOURNAL_NAME
+
+
+def make_tree(tmp_path: Path) -> tuple[list[Path], dict[Path, bytes]]:
+    paths = [tmp_path / f"file{i}.yaml" for i in range(4)]
+    for index, path in enumerate(paths[:3]):
+        path.write_text(f"# original {index}\nkey: {index}\n", encoding="utf-8")
+    return paths, {path: path.read_bytes() for path in paths[:3]}
+
+
+def planned(paths: list[Path]) -> list[OutputFile]:
+    files = []
+    for index, path in enumerate(paths):
+        original = path.read_text(encoding="utf-8") if path.exists() else None
+        files.append(OutputFile(path, f"new: {index}\n", original))
+    return files
+
+
+def assert_untouched(tmp_path: Path, paths: list[Path], before: dict[Path, bytes]) -> None:
+    for path, content in before.items():
+        assert path.read_bytes() == content
+    assert not paths[3].exists()
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p not in before)
+    assert leftovers == []
+
+
+def test_writes_every_file_and_cleans_up(tmp_path: Path) -> None:
+    paths, _ = make_tree(tmp_path)
+    changed = write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    assert changed == paths
+    assert [p.read_text() for p in paths] == [f"new: {i}\n" for i in range(4)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in paths]
+
+
+def test_unchanged_content_is_not_rewritten(tmp_path: Path) -> None:
+    path = tmp_path / "same.yaml"
+    path.write_text("a: 1\n")
+    mtime = path.stat().st_mtime_ns
+    assert write_all_or_nothing([OutputFile(path, "a: 1\n", "a: 1\n")], journal_dir=tmp_path) == []
+    assert path.stat().st_mtime_ns == mtime
+
+
+def test_read_only_target_writes_nothing(tmp_path: Path) -> None:
+    paths, before = make_tree(tmp_path)
+    paths[2].chmod(0o444)
+    with pytest.raises(WriteError, match="read-only"):
+        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    assert_untouched(tmp_path, paths, before)
+
+
+def test_rename_failure_on_third_file_rolls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths, before = make_tree(tmp_path)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src: str | Path, dst: str | Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(WriteError, match="Permission denied"):
+        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert_untouched(tmp_path, paths, before)
+
+
+def test_disk_full_while_staging_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths, before = make_tree(tmp_path)
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def full_disk(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(WriteError, match="No space left"):
+        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert_untouched(tmp_path, paths, before)
+
+
+def test_file_edited_since_read_is_refused(tmp_path: Path) -> None:
+    paths, _ = make_tree(tmp_path)
+    files = planned(paths)
+    paths[1].write_text("edited by someone else\n")
+    with pytest.raises(WriteError, match="changed on disk"):
+        write_all_or_nothing(files, journal_dir=tmp_path)
+    assert paths[0].read_text().startswith("# original 0")
+
+
+def test_process_killed_between_renames_is_rolled_back_next_run(tmp_path: Path) -> None:
+    paths, before = make_tree(tmp_path)
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from appt2dispatch.models import OutputFile
+        from appt2dispatch.write import write_all_or_nothing
+        real = os.replace
+        calls = [0]
+        def dying_replace(src, dst):
+            calls[0] += 1
+            if calls[0] == 3:
+                os._exit(9)  # as if killed: no cleanup runs
+            real(src, dst)
+        os.replace = dying_replace
+        root = Path({str(tmp_path)!r})
+        paths = [root / f"file{{i}}.yaml" for i in range(4)]
+        files = [OutputFile(p, "new\\n", p.read_text() if p.exists() else None) for p in paths]
+        write_all_or_nothing(files, journal_dir=root)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], check=False)
+    assert result.returncode == 9
+    assert (tmp_path / JOURNAL_NAME).exists()
+    assert paths[0].read_text() == "new\n"  # half-written: the journal must undo it
+    assert recover_interrupted_write(tmp_path) is True
+    assert_untouched(tmp_path, paths, before)
+
+
+def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
+    with tree_lock(tmp_path), pytest.raises(WriteError, match="another appt2dispatch run"):
+        with tree_lock(tmp_path):
+            pass  # pragma: no cover - never entered
+    with tree_lock(tmp_path):
+        pass  # released: can be taken again
+    assert not (tmp_path / ".appt2dispatch.lock").exists()
