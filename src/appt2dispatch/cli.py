@@ -321,9 +321,7 @@ def _default_app_template_ref(version: str | None) -> str:
     help="Write values.yaml, helmrelease.yaml, ocirepository.yaml and "
     "ocirepository.patch.yaml here (default: print the values).",
 )
-@click.option(
-    "--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml"
-)
+@click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml")
 @_load_options
 @_old_side_options
 @_translate_options
@@ -389,7 +387,9 @@ def _as_json_values(file: Any, translation: Any) -> Any:
 
 @cli.command()
 @click.argument("root", type=click.Path(file_okay=False, exists=True))
-@click.option("--write", "write_changes", is_flag=True, help="Apply the changes (default: dry run).")
+@click.option(
+    "--write", "write_changes", is_flag=True, help="Apply the changes (default: dry run)."
+)
 @click.option(
     "--accept-behavior-change",
     is_flag=True,

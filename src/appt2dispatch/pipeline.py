@@ -86,15 +86,13 @@ def envfrom_names(rendered: Rendered) -> list[str]:
             for source in container.get("envFrom") or []:
                 for ref_key in ("secretRef", "configMapRef"):
                     ref = source.get(ref_key) if isinstance(source, Mapping) else None
-                    if isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
-                        if ref["name"] not in names:
-                            names.append(ref["name"])
+                    name = ref.get("name") if isinstance(ref, Mapping) else None
+                    if isinstance(name, str) and name not in names:
+                        names.append(name)
     return names
 
 
-def translate(
-    release: HelmRelease, old: Rendered, options: TranslateOptions
-) -> Translation:
+def translate(release: HelmRelease, old: Rendered, options: TranslateOptions) -> Translation:
     from appt2dispatch.load import envfrom_secret_keys
     from appt2dispatch.translate import translate_release
 

@@ -144,9 +144,12 @@ def test_process_killed_between_renames_is_rolled_back_next_run(tmp_path: Path) 
 
 
 def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path) -> None:
-    with tree_lock(tmp_path), pytest.raises(WriteError, match="another appt2dispatch run"):
-        with tree_lock(tmp_path):
-            pass  # pragma: no cover - never entered
+    with (
+        tree_lock(tmp_path),
+        pytest.raises(WriteError, match="another appt2dispatch run"),
+        tree_lock(tmp_path),
+    ):
+        pass  # pragma: no cover - never entered
     with tree_lock(tmp_path):
         pass  # released: can be taken again
     assert not (tmp_path / ".appt2dispatch.lock").exists()
