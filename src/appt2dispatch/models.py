@@ -171,3 +171,56 @@ class OutputFile:
     path: Path
     content: str
     original: str | None = None
+
+
+LintSeverity = Literal["unknown", "info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class LintMessage:
+    """One finding of `helm lint`: its severity, the chart file it is about, the text."""
+
+    severity: LintSeverity
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"[{self.severity.upper()}] {where}{self.message}"
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """What `helm lint` said about one chart; with `strict`, warnings count as errors."""
+
+    chart: str
+    messages: tuple[LintMessage, ...] = ()
+    strict: bool = False
+
+    @property
+    def errors(self) -> tuple[LintMessage, ...]:
+        failing = ("error", "warning") if self.strict else ("error",)
+        return tuple(message for message in self.messages if message.severity in failing)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class LaneConfigResult:
+    """`DISPATCH_LANE_CONFIG_JSON` judged by the rules dispatch applies at start-up.
+
+    `valid` False means the running app ignores the value and uses its built-in
+    lanes. `lanes` (in order, every key kept) and `lane_aliases` (None when the
+    JSON has no `laneAliases`) are filled only when valid. `unknown_keys` names
+    keys the app does not read (`lanes[0].priority`, `version`); `warnings` are
+    values the app accepts but the chart's schema may not (an unknown role).
+    """
+
+    valid: bool
+    lanes: tuple[Mapping[str, Any], ...] = ()
+    lane_aliases: Mapping[str, Any] | None = None
+    errors: tuple[str, ...] = ()
+    unknown_keys: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()

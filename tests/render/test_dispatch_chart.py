@@ -1,0 +1,82 @@
+"""render_dispatch: the new side, through the real Helm engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from appt2dispatch.errors import RenderError
+from appt2dispatch.render.dispatch_chart import (
+    bundled_chart_dir,
+    bundled_chart_version,
+    render_dispatch,
+)
+
+
+def _plain(value: object) -> bool:
+    if isinstance(value, dict):
+        return type(value) is dict and all(_plain(item) for item in value.values())
+    if isinstance(value, list):
+        return type(value) is list and all(_plain(item) for item in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def test_bundled_chart_is_packaged(chart_dir: Path) -> None:
+    assert bundled_chart_dir() == chart_dir.resolve()
+    for name in ("Chart.yaml", "values.yaml", "values.schema.json", "secret-contract.md"):
+        assert (bundled_chart_dir() / name).is_file(), name
+    assert bundled_chart_version() == "0.5.40"
+
+
+def test_render_objects_renderer_and_order() -> None:
+    rendered = render_dispatch(
+        {"httpRoute": {"enabled": True}}, release_name="dispatch", namespace="llm"
+    )
+    assert [obj["kind"] for obj in rendered.objects] == [
+        "ServiceAccount",
+        "Service",
+        "Deployment",
+        "HTTPRoute",
+        "Job",
+    ]
+    assert rendered.renderer == "helm v4 (helm-python-sdk 0.2.2): dispatch chart 0.5.40 (bundled)"
+    assert rendered.chart == "dispatch 0.5.40"
+    assert all(_plain(obj) for obj in rendered.objects)
+    assert all(isinstance(note, str) and note.startswith("WARNING:") for note in rendered.notes)
+
+
+def test_same_version_is_the_bundled_chart() -> None:
+    rendered = render_dispatch({}, release_name="d", namespace="n", chart_version="0.5.40")
+    assert rendered.renderer.endswith("dispatch chart 0.5.40 (bundled)")
+
+
+def test_other_version_restamps_version_and_app_version() -> None:
+    rendered = render_dispatch({}, release_name="d", namespace="n", chart_version="0.5.17")
+    assert rendered.renderer.endswith("dispatch chart 0.5.17 (bundled 0.5.40, version restamped)")
+    deployment = next(obj for obj in rendered.objects if obj["kind"] == "Deployment")
+    assert deployment["metadata"]["labels"]["helm.sh/chart"] == "dispatch-0.5.17"
+    assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "0.5.17"
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "ghcr.io/misospace/dispatch:0.5.17"
+    # the bundled chart itself is untouched afterwards
+    again = render_dispatch({}, release_name="d", namespace="n")
+    assert "0.5.40 (bundled)" in again.renderer
+
+
+def test_bad_chart_version_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="not-semver"):
+        render_dispatch({}, release_name="d", namespace="n", chart_version="not-semver")
+
+
+def test_schema_violation_carries_helms_message() -> None:
+    with pytest.raises(RenderError, match=r"at '/service/port'.*want integer"):
+        render_dispatch({"service": {"port": "http"}}, release_name="d", namespace="n")
+
+
+def test_release_name_and_namespace() -> None:
+    rendered = render_dispatch({}, release_name="mission-control", namespace="agents")
+    assert {obj["metadata"]["name"] for obj in rendered.objects} == {
+        "mission-control",
+        "mission-control-migrate",
+    }
