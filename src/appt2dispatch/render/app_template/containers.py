@@ -1,0 +1,288 @@
+"""`controllers.<id>.containers` / `initContainers`: the container specs.
+
+Containers are enabled by default and ordered by Kahn's algorithm over their
+`dependsOn` edges, taking the alphabetically first ready container each time
+(so without `dependsOn` the order is alphabetical). The same ordering applies to
+`env` in map form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from appt2dispatch.render.app_template.context import RenderContext
+from appt2dispatch.render.app_template.persistence import container_mounts
+from appt2dispatch.render.app_template.probes import container_probes
+from appt2dispatch.render.app_template.tpl import has_template, render_tpl, render_tree
+from appt2dispatch.render.app_template.values import (
+    check_keys,
+    enabled,
+    expect_list,
+    expect_mapping,
+    expect_str,
+    go_empty,
+    go_scalar_string,
+    is_number,
+    join_path,
+    refuse,
+)
+
+_CONTAINER_KEYS_4 = (
+    "enabled",
+    "dependsOn",
+    "image",
+    "command",
+    "args",
+    "workingDir",
+    "env",
+    "envFrom",
+    "ports",
+    "probes",
+    "resources",
+    "securityContext",
+    "lifecycle",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+)
+_CONTAINER_KEYS_5 = (*_CONTAINER_KEYS_4, "restartPolicy", "stdin", "tty")
+_VERBATIM_FIELDS = ("securityContext", "lifecycle", "ports", "resources")
+_STRING_FIELDS = ("workingDir", "terminationMessagePath", "terminationMessagePolicy")
+
+
+def kahn_order(graph: Mapping[str, list[str]], path: str) -> list[str]:
+    """The chart's topological sort: repeatedly emit the first (sorted) node without edges."""
+    remaining = {node: list(edges) for node, edges in graph.items()}
+    order: list[str] = []
+    while remaining:
+        ready = sorted(node for node, edges in remaining.items() if not edges)
+        if not ready:
+            refuse(
+                path,
+                "dependsOn forms a cycle or names something that does not exist; "
+                "the chart fails on it",
+            )
+        first = ready[0]
+        order.append(first)
+        del remaining[first]
+        for node, edges in remaining.items():
+            remaining[node] = [edge for edge in edges if edge != first]
+    return order
+
+
+def _depends_on(value: Any, path: str) -> list[str]:
+    if go_empty(value):
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [expect_str(item, join_path(path, i)) for i, item in enumerate(expect_list(value, path))]
+
+
+def render_containers(
+    ctx: RenderContext, controller_id: str, controller: Mapping[str, Any], field: str
+) -> list[dict[str, Any]]:
+    """The rendered `containers` or `initContainers` list of one controller."""
+    path = join_path(join_path("controllers", controller_id), field)
+    section = expect_mapping(controller.get(field), path)
+    rendered: dict[str, dict[str, Any]] = {}
+    graph: dict[str, list[str]] = {}
+    for container_id in sorted(section):
+        container_path = join_path(path, container_id)
+        container = expect_mapping(section[container_id], container_path)
+        if not enabled(container, container_path):
+            continue
+        rendered[container_id] = _container_spec(
+            ctx, controller_id, container_id, container, container_path
+        )
+        graph[container_id] = _depends_on(
+            container.get("dependsOn"), join_path(container_path, "dependsOn")
+        )
+    return [rendered[name] for name in kahn_order(graph, path)]
+
+
+def _container_spec(
+    ctx: RenderContext,
+    controller_id: str,
+    container_id: str,
+    container: Mapping[str, Any],
+    path: str,
+) -> dict[str, Any]:
+    check_keys(container, _CONTAINER_KEYS_5 if ctx.profile.is_v5 else _CONTAINER_KEYS_4, path)
+    spec: dict[str, Any] = {"name": container_id, "image": _image(ctx, container, path)}
+    image = expect_mapping(container.get("image"), join_path(path, "image"))
+    if not go_empty(image.get("pullPolicy")):
+        spec["imagePullPolicy"] = expect_str(
+            image["pullPolicy"], join_path(path, "image.pullPolicy")
+        )
+    for field in ("command", "args"):
+        value = container.get(field)
+        if not go_empty(value):
+            spec[field] = (
+                [value] if isinstance(value, str) else expect_list(value, join_path(path, field))
+            )
+    for field in _STRING_FIELDS:
+        if not go_empty(container.get(field)):
+            spec[field] = expect_str(container[field], join_path(path, field))
+    for field in _VERBATIM_FIELDS:
+        if not go_empty(container.get(field)):
+            spec[field] = container[field]
+    env = _env(ctx, container.get("env"), join_path(path, "env"))
+    if env:
+        spec["env"] = env
+    env_from = _env_from(ctx, container.get("envFrom"), join_path(path, "envFrom"))
+    if env_from:
+        spec["envFrom"] = env_from
+    spec.update(container_probes(ctx, controller_id, container, path))
+    for field in ("restartPolicy", "stdin", "tty"):
+        if not go_empty(container.get(field)):
+            spec[field] = container[field]
+    mounts = container_mounts(ctx, controller_id, container_id)
+    if mounts:
+        spec["volumeMounts"] = mounts
+    return spec
+
+
+def _image(ctx: RenderContext, container: Mapping[str, Any], path: str) -> str:
+    image_path = join_path(path, "image")
+    image = expect_mapping(container.get("image"), image_path)
+    allowed = (
+        ("repository", "tag", "pullPolicy", "digest")
+        if ctx.profile.is_v5
+        else ("repository", "tag", "pullPolicy")
+    )
+    check_keys(image, allowed, image_path)
+    parts: dict[str, str] = {}
+    for key in ("repository", "tag", "digest"):
+        value = image.get(key)
+        if go_empty(value):
+            continue
+        if is_number(value):
+            refuse(
+                join_path(image_path, key),
+                "numeric image fields are rendered differently across chart versions; quote it",
+            )
+        text = expect_str(value, join_path(image_path, key))
+        if has_template(text):
+            if not ctx.profile.is_v5:
+                refuse(join_path(image_path, key), "4.1.1 does not template image fields")
+            text = render_tpl(text, ctx.scope, join_path(image_path, key))
+        parts[key] = text
+    if "repository" not in parts:
+        refuse(join_path(image_path, "repository"), "an image repository is required")
+    if "tag" not in parts:
+        refuse(
+            join_path(image_path, "tag"),
+            "an image without a tag renders differently across chart versions",
+        )
+    reference = f"{parts['repository']}:{parts['tag']}"
+    if "digest" in parts:
+        reference = f"{reference}@{parts['digest']}"
+    return reference
+
+
+def _env_value(ctx: RenderContext, name: str, item: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """One env entry from a mapping with `value`, `valueFrom`, or a bare source."""
+    if "value" in item:
+        value = item["value"]
+        if isinstance(value, str):
+            return {"name": name, "value": render_tpl(value, ctx.scope, join_path(path, "value"))}
+        if value is None or isinstance(value, (dict, list)):
+            refuse(join_path(path, "value"), "only scalar env values are modelled")
+        return {"name": name, "value": go_scalar_string(value, join_path(path, "value"))}
+    if "valueFrom" in item:
+        source = expect_mapping(item["valueFrom"], join_path(path, "valueFrom"))
+        return {
+            "name": name,
+            "valueFrom": render_tree(source, ctx.scope, join_path(path, "valueFrom")),
+        }
+    bare = {key: val for key, val in item.items() if key not in ("name", "dependsOn")}
+    for key, val in bare.items():
+        if isinstance(val, str) and has_template(val):
+            refuse(join_path(path, key), "this env source form is not templated by the chart")
+    return {"name": name, "valueFrom": bare}
+
+
+def _env(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]:
+    if go_empty(value):
+        return []
+    if isinstance(value, list):
+        entries: list[dict[str, Any]] = []
+        for index, raw in enumerate(value):
+            item_path = join_path(path, index)
+            item = expect_mapping(raw, item_path)
+            check_keys(item, ("name", "value", "valueFrom"), item_path)
+            name = expect_str(item.get("name"), join_path(item_path, "name"))
+            if "value" not in item and "valueFrom" not in item:
+                refuse(item_path, "an env entry needs value or valueFrom")
+            entries.append(_env_value(ctx, name, item, item_path))
+        return entries
+    mapping = expect_mapping(value, path)
+    graph: dict[str, list[str]] = {}
+    for name, item in mapping.items():
+        if isinstance(item, Mapping):
+            check_keys(
+                item,
+                (
+                    "value",
+                    "valueFrom",
+                    "dependsOn",
+                    "secretKeyRef",
+                    "configMapKeyRef",
+                    "fieldRef",
+                    "resourceFieldRef",
+                ),
+                join_path(path, name),
+            )
+            graph[name] = _depends_on(
+                item.get("dependsOn"), join_path(join_path(path, name), "dependsOn")
+            )
+        else:
+            graph[name] = []
+    entries = []
+    for name in kahn_order(graph, path):
+        item = mapping[name]
+        item_path = join_path(path, name)
+        if isinstance(item, Mapping):
+            entries.append(_env_value(ctx, name, item, item_path))
+        elif isinstance(item, str):
+            entries.append({"name": name, "value": render_tpl(item, ctx.scope, item_path)})
+        elif item is None or isinstance(item, list):
+            refuse(item_path, "only scalar or mapping env values are modelled")
+        else:
+            entries.append({"name": name, "value": go_scalar_string(item, item_path)})
+    return entries
+
+
+def _env_from(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for index, raw in enumerate(expect_list(value, path)):
+        item_path = join_path(path, index)
+        item = expect_mapping(raw, item_path)
+        check_keys(item, ("secretRef", "configMapRef", "secret", "configMap", "prefix"), item_path)
+        sources = [
+            key for key in ("secretRef", "configMapRef", "secret", "configMap") if key in item
+        ]
+        if len(sources) != 1:
+            refuse(item_path, "exactly one of secretRef, configMapRef, secret, configMap expected")
+        source = sources[0]
+        entry: dict[str, Any] = {}
+        ref_key = "secretRef" if source in ("secretRef", "secret") else "configMapRef"
+        if source in ("secret", "configMap"):
+            name = expect_str(item[source], join_path(item_path, source))
+            # A bare name is first looked up as a chart-managed object; none exist here.
+            entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(item_path, source))}
+        else:
+            ref_path = join_path(item_path, source)
+            ref = expect_mapping(item[source], ref_path)
+            check_keys(ref, ("name", "optional"), ref_path)
+            name = expect_str(ref.get("name"), join_path(ref_path, "name"))
+            entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(ref_path, "name"))}
+            if "optional" in ref:
+                if not ctx.profile.is_v5:
+                    refuse(join_path(ref_path, "optional"), "4.1.1 drops envFrom optional")
+                if not go_empty(ref["optional"]):
+                    entry[ref_key]["optional"] = ref["optional"]
+        if not go_empty(item.get("prefix")):
+            entry["prefix"] = expect_str(item["prefix"], join_path(item_path, "prefix"))
+        entries.append(entry)
+    return entries

@@ -1,0 +1,160 @@
+"""The old side: what the HelmRelease renders today on bjw-s app-template.
+
+In order of fidelity: given manifests (`helm get manifest` output or a golden),
+the real chart (`--app-template-chart` directory, .tgz or `oci://REF:VERSION`),
+else the built-in model of app-template (offline default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from appt2dispatch.errors import InputError, RenderError
+from appt2dispatch.models import HelmRelease, Rendered
+from appt2dispatch.render.app_template import render_app_template
+from appt2dispatch.render.app_template.values import to_plain
+from appt2dispatch.render.manifests import parse_manifests
+
+DEFAULT_APP_TEMPLATE_VERSION = "4.1.1"
+
+
+def render_old_side(
+    release: HelmRelease,
+    *,
+    old_manifests: Path | None = None,
+    old_manifests_text: str | None = None,
+    app_template_chart: str | None = None,
+    app_template_version: str | None = None,
+) -> Rendered:
+    """Render the old side of `release` with the most faithful renderer available."""
+    if old_manifests_text is not None:
+        source = str(old_manifests) if old_manifests is not None else "<text>"
+        return Rendered(
+            objects=parse_manifests(old_manifests_text, source=source),
+            renderer=f"manifests from {source}",
+        )
+    if old_manifests is not None:
+        try:
+            text = old_manifests.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {old_manifests}: {exc}") from exc
+        return Rendered(
+            objects=parse_manifests(text, source=str(old_manifests)),
+            renderer=f"manifests from {old_manifests}",
+        )
+    if app_template_chart is not None:
+        return _render_real_chart(release, app_template_chart)
+    version, notes = resolve_app_template_version(release, app_template_version)
+    rendered = render_app_template(
+        release.values,
+        release_name=release.release_name,
+        namespace=release.namespace,
+        version=version,
+    )
+    return Rendered(
+        objects=rendered.objects,
+        renderer=rendered.renderer,
+        chart=rendered.chart,
+        notes=(*notes, *rendered.notes),
+    )
+
+
+def resolve_app_template_version(
+    release: HelmRelease, explicit: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """The flag, else the tag of the release's OCIRepository sibling, else 4.1.1 (noted)."""
+    if explicit:
+        return explicit, ()
+    chart_ref = release.chart_ref or {}
+    ref_name = chart_ref.get("name") if isinstance(chart_ref, Mapping) else None
+    for sibling in release.siblings:
+        if sibling.kind != "OCIRepository" or ref_name is None or sibling.name != ref_name:
+            continue
+        tag = _dig(sibling.data, "spec", "ref", "tag")
+        if isinstance(tag, str) and tag:
+            return tag, ()
+    return DEFAULT_APP_TEMPLATE_VERSION, (
+        f"app-template version not visible (no OCIRepository tag, no --app-template-version); "
+        f"assumed {DEFAULT_APP_TEMPLATE_VERSION}",
+    )
+
+
+def _dig(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
+    from appt2dispatch.render.helm import load_chart, render_chart
+
+    if reference.startswith("oci://"):
+        chart_path = _pull_oci_chart(reference)
+    else:
+        chart_path = Path(reference)
+        if not chart_path.exists():
+            raise InputError(f"--app-template-chart {reference}: no such file or directory")
+    chart = load_chart(chart_path)
+    manifests = render_chart(
+        chart,
+        to_plain(release.values),
+        release_name=release.release_name,
+        namespace=release.namespace,
+    )
+    objects: list[dict[str, Any]] = []
+    for template in sorted(manifests):
+        objects.extend(parse_manifests(manifests[template], source=template))
+    return Rendered(
+        objects=tuple(objects), renderer=f"app-template chart {reference}", chart=reference
+    )
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "appt2dispatch" / "charts"
+
+
+def _pull_oci_chart(reference: str) -> Path:
+    """Pull `oci://REF:VERSION` once; later runs reuse the archive cached by its digest."""
+    location, _, version = reference.rpartition(":")
+    if not location.startswith("oci://") or not version or "/" in version:
+        raise InputError(f"--app-template-chart {reference}: expected oci://REF:VERSION")
+    cache = _cache_dir()
+    index_path = cache / "index.json"
+    index: dict[str, str] = {}
+    if index_path.is_file():
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+    cached = index.get(reference)
+    if cached and (cache / cached).is_file():
+        return cache / cached
+    import helm_python
+
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as download:
+        try:
+            helm_python.pull(location, version=version, destination=download)
+        except helm_python.HelmError as exc:
+            raise RenderError(
+                f"cannot pull {reference}: {str(exc).strip().splitlines()[0]}"
+            ) from exc
+        archives = sorted(Path(download).glob("*.tgz"))
+        if len(archives) != 1:
+            raise RenderError(f"cannot pull {reference}: no chart archive received")
+        digest = hashlib.sha256(archives[0].read_bytes()).hexdigest()
+        target = f"sha256-{digest}.tgz"
+        shutil.move(str(archives[0]), cache / target)
+    index[reference] = target
+    index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+    return cache / target
