@@ -241,14 +241,23 @@ Call with (dict "root" $ "only" (list NAMES...)) to keep only some names.
 {{- end -}}
 
 {{/* Pod-level fields the app and the migration Job share. */}}
+{{/*
+ServiceAccount of the migration Job. Hooks run before Helm creates the release's own
+objects, so on a first install (or the first upgrade from app-template) a ServiceAccount
+this chart creates does not exist yet: the Job then runs as `default`, which always does.
+*/}}
+{{- define "dispatch.migrationServiceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+default
+{{- else -}}
+{{- include "dispatch.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "dispatch.podIdentity" -}}
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
-{{- end }}
-serviceAccountName: {{ include "dispatch.serviceAccountName" . | quote }}
-{{- if kindIs "bool" .Values.serviceAccount.automountServiceAccountToken }}
-automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
 {{- end }}
 {{- if kindIs "bool" .Values.enableServiceLinks }}
 enableServiceLinks: {{ .Values.enableServiceLinks }}

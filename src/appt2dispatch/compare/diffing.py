@@ -1,0 +1,109 @@
+"""Structural differences between two canonical objects, as named paths.
+
+DeepDiff finds the differences; this module turns each into one `Change` with
+a path that names list items by merge key (`containers[app].env[FOO]`). A
+list without a merge key (command, args, tolerations) is compared whole: one
+change for the list, not one per element. A few blocks that only make sense
+whole (a Deployment's strategy, affinity) are reported whole too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from appt2dispatch.compare.pairing import KeyedItems, format_path, key_lists
+
+_WHOLE_BLOCKS = frozenset({"strategy", "updateStrategy", "affinity", "rollingUpdate"})
+# Maps whose keys are data, not field names: always printed as `[key]`.
+_DATA_MAPS = frozenset(
+    {"labels", "annotations", "matchLabels", "selector", "nodeSelector", "data", "stringData"}
+)
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: where (`segments`, printed as `path`) and the two values (None: absent)."""
+
+    segments: tuple[str, ...]
+    path: str
+    old: Any
+    new: Any
+
+
+def structural_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every difference between two canonical trees, one per path, in path order."""
+    from deepdiff import DeepDiff  # heavy import, only when comparing
+
+    old_tree, new_tree = key_lists(old), key_lists(new)
+    diff = DeepDiff(
+        old_tree,
+        new_tree,
+        view="tree",
+        ignore_numeric_type_changes=True,
+        threshold_to_diff_deeper=0,
+    )
+    changes: dict[str, Change] = {}
+    for levels in diff.values():
+        for level in levels:
+            change = _change_at(level.path(output_format="list"), old_tree, new_tree)
+            changes.setdefault(change.path, change)
+    return [changes[path] for path in sorted(changes)]
+
+
+def _change_at(raw_path: Sequence[Any], old_tree: Any, new_tree: Any) -> Change:
+    segments: list[str] = []
+    keyed: list[bool] = []
+    old_node: Any = old_tree
+    new_node: Any = new_tree
+    for raw in raw_path:
+        parent = old_node if old_node is not MISSING else new_node
+        if not isinstance(parent, Mapping):
+            break  # inside a list without merge key: the whole list is the value
+        segment = str(raw)
+        in_data_map = (
+            bool(segments)
+            and segments[-1] in _DATA_MAPS
+            and not keyed[-1]
+            and not any(isinstance(value, Mapping) for value in parent.values())
+        )
+        segments.append(segment)
+        keyed.append(isinstance(parent, KeyedItems) or in_data_map)
+        old_node = _child(old_node, raw)
+        new_node = _child(new_node, raw)
+        if segment in _WHOLE_BLOCKS and not keyed[-1]:
+            break
+    return Change(
+        tuple(segments),
+        format_path(segments, keyed),
+        plain(old_node),
+        plain(new_node),
+    )
+
+
+def _child(node: Any, key: Any) -> Any:
+    if isinstance(node, Mapping) and key in node:
+        return node[key]
+    return MISSING
+
+
+def plain(value: Any) -> Any:
+    """Back to plain data: keyed maps become lists again, absent becomes None."""
+    if value is MISSING:
+        return None
+    if isinstance(value, KeyedItems):
+        return [plain(item) for item in value.values()]
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value

@@ -1,0 +1,104 @@
+"""report: findings -> Report -> text, markdown or JSON; the exit code.
+
+Every reporter masks credentials before rendering (appt2dispatch.masking), so
+no format can print a token, whichever way the Report was built.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from appt2dispatch.compare import decide_verdict
+from appt2dispatch.errors import InputError
+from appt2dispatch.models import Finding, Note, OutputFile, Report, Side, Translation, Verdict
+from appt2dispatch.report.base import Reporter, ordered_findings
+from appt2dispatch.report.json import JsonReporter
+from appt2dispatch.report.markdown import MAX_COMMENT_CHARS, MarkdownReporter
+from appt2dispatch.report.text import TextReporter
+
+REPORTERS: dict[str, type[Reporter]] = {
+    TextReporter.name: TextReporter,
+    MarkdownReporter.name: MarkdownReporter,
+    JsonReporter.name: JsonReporter,
+}
+EXIT_CODES: Mapping[Verdict, int] = {"no-behavior-change": 0, "behavior-change": 1, "blocked": 1}
+
+__all__ = [
+    "EXIT_CODES",
+    "MAX_COMMENT_CHARS",
+    "REPORTERS",
+    "Reporter",
+    "build_report",
+    "exit_code_for",
+    "format_report",
+]
+
+
+def build_report(
+    findings: Iterable[Finding],
+    *,
+    renderers: Mapping[Side, str],
+    translation: Translation | None,
+    notes: Iterable[Note | str] = (),
+    source: str = "",
+    files: Iterable[OutputFile] = (),
+) -> Report:
+    """Assemble the Report: verdict from the findings, values and notes from the translation.
+
+    `notes` may be Note objects or plain strings (Rendered.notes); `files` are the
+    files the translation would write, from which the OCIRepository change is shown.
+    """
+    ordered = tuple(ordered_findings(tuple(findings)))
+    all_notes = [*(translation.notes if translation is not None else ())]
+    all_notes.extend(note if isinstance(note, Note) else Note(str(note)) for note in notes)
+    return Report(
+        verdict=decide_verdict(ordered),
+        findings=ordered,
+        renderers=dict(renderers),
+        values=dict(translation.values) if translation is not None else {},
+        notes=tuple(all_notes),
+        values_yaml=translation.values_yaml if translation is not None else "",
+        ocirepository_change=ocirepository_change(files),
+        source=source,
+    )
+
+
+def exit_code_for(verdict: Verdict) -> int:
+    """0: no behaviour change; 1: behaviour change or blocker."""
+    return EXIT_CODES[verdict]
+
+
+def format_report(
+    report: Report,
+    output_format: str,
+    *,
+    color: bool = False,
+    full_report_name: str | None = None,
+) -> str:
+    """`report` in `output_format` (text, markdown, json), credentials masked."""
+    reporter_class = REPORTERS.get(output_format)
+    if reporter_class is None:
+        known = ", ".join(sorted(REPORTERS))
+        raise InputError(f"unknown report format {output_format!r} (known: {known})")
+    return reporter_class(color=color, full_report_name=full_report_name).format(report)
+
+
+def ocirepository_change(files: Iterable[OutputFile]) -> str:
+    """A unified diff of every OCIRepository file the translation writes (new files in full)."""
+    parts: list[str] = []
+    for file in files:
+        if "kind: OCIRepository" not in file.content:
+            continue
+        name = _display_path(file.path)
+        before = (file.original or "").splitlines(keepends=True)
+        after = file.content.splitlines(keepends=True)
+        from_name = name if file.original is not None else "/dev/null"
+        diff = difflib.unified_diff(before, after, fromfile=from_name, tofile=name)
+        parts.append("".join(line if line.endswith("\n") else line + "\n" for line in diff))
+    return "".join(parts)
+
+
+def _display_path(path: Path) -> str:
+    return path.as_posix()

@@ -1,0 +1,57 @@
+"""The machine-readable report; docs/report-format.md and report.schema.json describe it.
+
+Stable: keys are only added, never renamed or removed, and `format_version`
+changes when a consumer would have to.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from appt2dispatch.models import Report
+from appt2dispatch.report.base import Reporter, count_classes, ordered_findings
+
+FORMAT_VERSION = 1
+
+
+class JsonReporter(Reporter):
+    name = "json"
+
+    def render(self, report: Report) -> str:
+        return json.dumps(report_document(report), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready data (not masked: JsonReporter.format masks first)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "source": report.source,
+        "verdict": report.verdict,
+        "summary": count_classes(report.findings),
+        "findings": [
+            {
+                "class": finding.klass,
+                "resource": finding.resource,
+                "path": finding.path,
+                "old": finding.old,
+                "new": finding.new,
+                "message": finding.message,
+            }
+            for finding in ordered_findings(report.findings)
+        ],
+        "renderers": {
+            "old": report.renderers.get("old", ""),
+            "new": report.renderers.get("new", ""),
+        },
+        "values": dict(report.values),
+        "notes": [
+            {
+                "level": note.level,
+                "message": note.message,
+                "location": str(note.location) if note.location is not None else None,
+            }
+            for note in report.notes
+        ],
+        "ocirepository_change": report.ocirepository_change,
+    }
