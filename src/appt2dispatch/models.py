@@ -224,3 +224,7 @@ class LaneConfigResult:
     errors: tuple[str, ...] = ()
     unknown_keys: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+# The levels of `Note.level`, for code that passes a level along.
+NoteLevel = Literal["info", "assumption", "warning", "dropped"]

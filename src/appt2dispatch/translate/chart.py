@@ -1,0 +1,47 @@
+"""The bundled dispatch chart's defaults and version, read from its own files.
+
+The translator writes only what differs from these defaults, so they are read
+from the chart that ships with the package rather than restated here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from appt2dispatch.render.dispatch_chart import bundled_chart_dir
+
+CHART_URL = "oci://ghcr.io/misospace/charts/dispatch"
+
+MISSING: Any = object()
+
+
+@cache
+def chart_defaults() -> dict[str, Any]:
+    """The chart's values.yaml as plain data (key order kept)."""
+    data = _load(bundled_chart_dir() / "values.yaml")
+    return data if isinstance(data, dict) else {}
+
+
+@cache
+def bundled_chart_version() -> str:
+    """Chart.yaml `version`, read without loading Helm (translate stays light)."""
+    data = _load(bundled_chart_dir() / "Chart.yaml")
+    return str(data["version"])
+
+
+def chart_default(path: tuple[str, ...]) -> Any:
+    """The default at `path`, or MISSING when the chart has no such key."""
+    node: Any = chart_defaults()
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return MISSING
+        node = node[part]
+    return node
+
+
+def _load(path: Path) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
