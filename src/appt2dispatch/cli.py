@@ -65,74 +65,73 @@ def _parse_substitutions(pairs: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
-def _load_options(func: F) -> F:
-    options = [
-        click.option(
-            "--namespace",
-            "-n",
-            metavar="NS",
-            help="Namespace Flux installs into when the HelmRelease does not say "
-            "(spec.targetNamespace, then metadata.namespace, win over it).",
-        ),
-        click.option(
-            "--substitute",
-            "substitute",
-            multiple=True,
-            metavar="K=V",
-            help="Flux postBuild substitution for ${K} (repeatable).",
-        ),
-        click.option(
-            "--release",
-            metavar="NAME",
-            help="Which HelmRelease to use when the file holds several.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _with_options(*groups: list[Callable[[F], F]]) -> Callable[[F], F]:
+    """Apply option groups in reading order (click decorators apply bottom-up)."""
+
+    def apply(func: F) -> F:
+        for option in reversed([option for group in groups for option in group]):
+            func = option(func)
+        return func
+
+    return apply
 
 
-def _old_side_options(func: F) -> F:
-    options = [
-        click.option(
-            "--old-manifests",
-            metavar="FILE",
-            help="Old side as rendered manifests (e.g. `helm get manifest`); '-' reads stdin.",
-        ),
-        click.option(
-            "--app-template-chart",
-            metavar="REF",
-            help="Render the old side with the real app-template chart: a directory, "
-            "a .tgz, or oci://REF:VERSION (pulled once, cached).",
-        ),
-        click.option(
-            "--app-template-version",
-            metavar="VERSION",
-            help="app-template version the built-in model emulates when no OCIRepository "
-            "tag is visible (default 4.1.1).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+LOAD_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--namespace",
+        "-n",
+        metavar="NS",
+        help="Namespace Flux installs into when the HelmRelease does not say "
+        "(spec.targetNamespace, then metadata.namespace, win over it).",
+    ),
+    click.option(
+        "--substitute",
+        "substitute",
+        multiple=True,
+        metavar="K=V",
+        help="Flux postBuild substitution for ${K} (repeatable).",
+    ),
+    click.option(
+        "--release",
+        metavar="NAME",
+        help="Which HelmRelease to use when the file holds several.",
+    ),
+]
 
 
-def _translate_options(func: F) -> F:
-    options = [
-        click.option(
-            "--chart-version",
-            metavar="VERSION",
-            help="dispatch chart version to target (default: the image tag's version).",
-        ),
-        click.option(
-            "--follow-chart-version",
-            is_flag=True,
-            help="Leave the image to the chart version (drops the tag and digest pin).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+OLD_SIDE_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--old-manifests",
+        metavar="FILE",
+        help="Old side as rendered manifests (e.g. `helm get manifest`); '-' reads stdin.",
+    ),
+    click.option(
+        "--app-template-chart",
+        metavar="REF",
+        help="Render the old side with the real app-template chart: a directory, "
+        "a .tgz, or oci://REF:VERSION (pulled once, cached).",
+    ),
+    click.option(
+        "--app-template-version",
+        metavar="VERSION",
+        help="app-template version the built-in model emulates when no OCIRepository "
+        "tag is visible (default 4.1.1).",
+    ),
+]
+
+
+TRANSLATE_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--chart-version",
+        metavar="VERSION",
+        help="dispatch chart version to target (default: the image tag's version).",
+    ),
+    click.option(
+        "--follow-chart-version",
+        is_flag=True,
+        help="Leave the image to the chart version (drops the tag and digest pin).",
+    ),
+]
 
 
 def _read_path(path_text: str) -> Path:
@@ -204,9 +203,7 @@ def cli(debug: bool) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the full JSON report to this file (the markdown cap names it).",
 )
-@_load_options
-@_old_side_options
-@_translate_options
+@_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
 def diff(
     helmrelease: str,
     output_format: str,
@@ -268,9 +265,7 @@ def _write_report(path: Path, report: Any, output_format: str) -> None:
     help="Old side: the built-in app-template model or the real chart "
     "(--app-template-chart, default oci://ghcr.io/bjw-s-labs/helm/app-template).",
 )
-@_load_options
-@_old_side_options
-@_translate_options
+@_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
 def render(
     helmrelease: str,
     side: str,
@@ -322,9 +317,7 @@ def _default_app_template_ref(version: str | None) -> str:
     "ocirepository.patch.yaml here (default: print the values).",
 )
 @click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml")
-@_load_options
-@_old_side_options
-@_translate_options
+@_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
 def translate(
     helmrelease: str,
     output_dir: str | None,
@@ -403,8 +396,7 @@ def _as_json_values(file: Any, translation: Any) -> Any:
     show_default=True,
 )
 @click.option("--namespace", "-n", metavar="NS", help="Fallback namespace for releases.")
-@_old_side_options
-@_translate_options
+@_with_options(OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
 def migrate(
     root: str,
     write_changes: bool,
@@ -485,6 +477,15 @@ def chart_render(values_files: tuple[str, ...], release_name: str, namespace: st
             ),
             nl=False,
         )
+
+
+@chart.command("docs")
+def chart_docs() -> None:
+    """Print the values reference (docs/chart-values.md) generated from the chart."""
+    with _user_errors():
+        from appt2dispatch.chart_docs import generate_values_doc
+
+        click.echo(generate_values_doc(), nl=False)
 
 
 def main() -> None:
