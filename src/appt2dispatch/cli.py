@@ -96,6 +96,13 @@ LOAD_OPTIONS: list[Callable[[Any], Any]] = [
         metavar="NAME",
         help="Which HelmRelease to use when the file holds several.",
     ),
+    click.option(
+        "--tree",
+        type=click.Path(file_okay=False, exists=True),
+        help="GitOps tree root that Flux Kustomization paths are relative to (postBuild "
+        "substitution, namespace, valuesFrom). Default: the enclosing Git work tree when "
+        "the release needs it.",
+    ),
 ]
 
 
@@ -147,11 +154,16 @@ def _location(path: Path) -> Any:
     return SourceLocation(str(path))
 
 
-def _build_load(namespace: str | None, substitute: tuple[str, ...], release: str | None) -> Any:
+def _build_load(
+    namespace: str | None, substitute: tuple[str, ...], release: str | None, tree: str | None
+) -> Any:
     from appt2dispatch.pipeline import LoadOptions
 
     return LoadOptions(
-        namespace=namespace, substitutions=_parse_substitutions(substitute), release=release
+        namespace=namespace,
+        substitutions=_parse_substitutions(substitute),
+        release=release,
+        tree_root=Path(tree) if tree else None,
     )
 
 
@@ -211,6 +223,7 @@ def diff(
     namespace: str | None,
     substitute: tuple[str, ...],
     release: str | None,
+    tree: str | None,
     old_manifests: str | None,
     app_template_chart: str | None,
     app_template_version: str | None,
@@ -225,7 +238,7 @@ def diff(
         from appt2dispatch import pipeline
         from appt2dispatch.report import exit_code_for
 
-        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
         outcome = pipeline.diff(
             loaded,
             _build_old(old_manifests, app_template_chart, app_template_version),
@@ -273,6 +286,7 @@ def render(
     namespace: str | None,
     substitute: tuple[str, ...],
     release: str | None,
+    tree: str | None,
     old_manifests: str | None,
     app_template_chart: str | None,
     app_template_version: str | None,
@@ -290,7 +304,7 @@ def render(
             )
         if renderer == "helm" and not app_template_chart:
             app_template_chart = _default_app_template_ref(app_template_version)
-        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
         old = pipeline.render_old(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )
@@ -325,6 +339,7 @@ def translate(
     namespace: str | None,
     substitute: tuple[str, ...],
     release: str | None,
+    tree: str | None,
     old_manifests: str | None,
     app_template_chart: str | None,
     app_template_version: str | None,
@@ -338,7 +353,7 @@ def translate(
         from appt2dispatch import pipeline
         from appt2dispatch.write import write_all_or_nothing
 
-        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release))
+        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
         old = pipeline.render_old(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )

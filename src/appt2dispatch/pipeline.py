@@ -33,9 +33,18 @@ class OldSideOptions:
 
 @dataclass(frozen=True)
 class LoadOptions:
+    """How to read a HelmRelease as Flux would.
+
+    `tree_root` is the Git source root Flux Kustomization paths are relative to;
+    when None and `find_tree` is set, the enclosing Git work tree is used if the
+    release needs it (a `${VAR}` to substitute or no namespace of its own).
+    """
+
     namespace: str | None = None
     substitutions: Mapping[str, str] = field(default_factory=dict)
     release: str | None = None
+    tree_root: Path | None = None
+    find_tree: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,13 +66,38 @@ class DiffOutcome:
 def load(path: Path, options: LoadOptions, *, text: str | None = None) -> HelmRelease:
     from appt2dispatch.load import load_release
 
+    tree_root = options.tree_root
+    if tree_root is None and options.find_tree and text is None:
+        tree_root = guess_tree_root(path, options)
     return load_release(
         path,
         namespace=options.namespace,
-        substitutions=dict(options.substitutions),
+        substitutions=dict(options.substitutions) if options.substitutions else None,
+        tree_root=tree_root,
         text=text,
         release=options.release,
     )
+
+
+def guess_tree_root(path: Path, options: LoadOptions) -> Path | None:
+    """The enclosing Git work tree, when the release needs its Flux Kustomization.
+
+    Flux Kustomization paths are relative to the Git source root, which is the
+    work tree's top. Without a `${VAR}` left to substitute or a missing
+    namespace there is nothing a tree could add that is worth the scan.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # load_release reports the real problem
+    needs_substitution = "${" in text and not options.substitutions
+    needs_namespace = options.namespace is None and "namespace:" not in text
+    if not (needs_substitution or needs_namespace):
+        return None
+    for ancestor in path.resolve().parents:
+        if (ancestor / ".git").exists():
+            return ancestor
+    return None
 
 
 def render_old(release: HelmRelease, options: OldSideOptions) -> Rendered:
