@@ -171,8 +171,15 @@ def _load_release(helmrelease: str, load_options: Any) -> Any:
     from appt2dispatch.pipeline import load
 
     if helmrelease == "-":
-        return load(Path("<stdin>"), load_options, text=sys.stdin.read())
+        return load(Path("<stdin>"), load_options, text=_read_stdin())
     return load(_read_path(helmrelease), load_options)
+
+
+def _read_stdin() -> str:
+    """stdin as bytes, with a file's checks: bounded, UTF-8 whatever the locale says."""
+    from appt2dispatch.load.yamlio import read_stream
+
+    return read_stream(sys.stdin.buffer, "<stdin>")
 
 
 def _build_old(
@@ -182,7 +189,7 @@ def _build_old(
 
     if old_manifests == "-":
         return OldSideOptions(
-            manifests_text=sys.stdin.read(),
+            manifests_text=_read_stdin(),
             app_template_chart=app_template_chart,
             app_template_version=app_template_version,
         )
@@ -309,12 +316,27 @@ def render(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )
         if side == "old":
-            click.echo(dump_manifests(old), nl=False)
+            _echo_masked(dump_manifests(old))
             return
         translation = pipeline.translate(
             loaded, old, pipeline.TranslateOptions(chart_version, follow_chart_version)
         )
-        click.echo(dump_manifests(pipeline.render_new(loaded, translation)), nl=False)
+        _echo_masked(dump_manifests(pipeline.render_new(loaded, translation)))
+
+
+def _echo_masked(text: str) -> None:
+    """Print `text` with credentials masked: stdout lands in CI logs and PR comments.
+
+    Files the user asks for (-o DIR, migrate --write) keep the real values.
+    """
+    masked = _mask(text)
+    click.echo(masked, nl=False)
+    if masked != text:
+        click.echo(
+            "note: credential-looking values are printed as ****; "
+            "files the tool writes (translate -o DIR) keep the real values",
+            err=True,
+        )
 
 
 def _default_app_template_ref(version: str | None) -> str:
@@ -362,9 +384,9 @@ def translate(
         )
         if output_dir is None:
             if output_format == "json":
-                click.echo(json.dumps(translation.values, indent=2))
+                _echo_masked(json.dumps(translation.values, indent=2) + "\n")
             else:
-                click.echo(translation.values_yaml, nl=False)
+                _echo_masked(translation.values_yaml)
         else:
             target = Path(output_dir)
             if target.exists() and not target.is_dir():
@@ -424,25 +446,50 @@ def migrate(
     chart_version: str | None,
     follow_chart_version: bool,
 ) -> None:
-    """Find dispatch HelmReleases under ROOT and migrate them (dry run by default)."""
+    """Find dispatch HelmReleases on app-template under ROOT and migrate them.
+
+    Dry run by default: per release the verdict, the findings and a unified diff
+    (`git apply`-able) of the files it would change. --write applies them, all
+    files or none, only when every release is proven (no-behavior-change); one
+    run per tree at a time. An earlier --write that was killed is rolled back
+    first. Files that belong to other apps are never changed.
+
+    Exit 0: no behaviour change; 1: behaviour change or blocker (nothing written
+    unless --accept-behavior-change); 2: a release could not be planned, or the
+    write failed (nothing written).
+
+    \b
+    --format json: one object, format_version 1 (keys are only added):
+      root, mode ("dry-run" | "write"),
+      releases: [{path, name, verdict, error, report (the diff JSON report),
+                  files: [{path, change: "modified" | "added"}],
+                  patch, patch_masked}],
+      already_migrated: [path], summary: {releases, <verdict>: count,
+      already-migrated}, written: [path], refused, write_error, recovered,
+      notes: [text]. Paths are relative to ROOT.
+    """
     with _user_errors():
         from appt2dispatch import migrate as migration
         from appt2dispatch.pipeline import TranslateOptions
 
-        plan = migration.plan_migration(
+        result = migration.migrate_tree(
             Path(root),
+            write=write_changes,
+            accept_behavior_change=accept_behavior_change,
             namespace=namespace,
             old_options=_build_old(old_manifests, app_template_chart, app_template_version),
             translate_options=TranslateOptions(chart_version, follow_chart_version),
         )
-        click.echo(migration.format_plan(plan, output_format), nl=False)
-        if write_changes:
-            written = migration.apply_plan(plan, accept_behavior_change=accept_behavior_change)
-            for path in written:
-                click.echo(f"wrote {path}", err=True)
-            if not written:
-                click.echo("nothing to write: the tree is already migrated", err=True)
-    sys.exit(migration.exit_code_for_plan(plan))
+        if result.recovered:
+            click.echo("appt2dispatch: rolled back an interrupted earlier write", err=True)
+        click.echo(migration.format_result(result, output_format), nl=False)
+        for path in result.written:
+            click.echo(f"wrote {path}", err=True)
+        if result.refused is not None:
+            click.echo(f"appt2dispatch: {_mask(result.refused)}", err=True)
+        if result.write_error is not None:
+            raise result.write_error
+    sys.exit(migration.exit_code_for_result(result))
 
 
 @cli.group()

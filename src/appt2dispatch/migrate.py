@@ -1,18 +1,26 @@
-"""`migrate`: find dispatch releases in a GitOps tree, prove each, then write all or nothing."""
+"""`migrate`: find dispatch releases in a GitOps tree, prove each, then write all or nothing.
+
+A `--write` run holds the tree's lock, rolls back a write an earlier run was
+killed in the middle of, then plans every release (loaded with the tree as
+context, both sides rendered and compared, the file edits worked out) and writes
+only when every release is proven. A dry run writes nothing; it locks and rolls
+back too only when a killed run left its journal or lock behind.
+
+Postbuild variables: the proof runs on substituted values, but the human's file
+keeps `${VAR}`: see `write.variables`.
+"""
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.errors import Appt2DispatchError, WriteError
-from appt2dispatch.models import OutputFile, SourceLocation
+from appt2dispatch.errors import Appt2DispatchError, ReleaseError, WriteError
+from appt2dispatch.models import HelmRelease, OutputFile, YamlDocument
 from appt2dispatch.pipeline import DiffOutcome, OldSideOptions, TranslateOptions
-
-DISPATCH_REPOSITORIES = ("ghcr.io/misospace/dispatch", "ghcr.io/misospace/mission-control")
 
 
 @dataclass(frozen=True)
@@ -27,9 +35,8 @@ class ReleasePlan:
 
     @property
     def verdict(self) -> str:
-        if self.error is not None:
+        if self.error is not None or self.outcome is None:
             return "error"
-        assert self.outcome is not None
         return self.outcome.report.verdict
 
 
@@ -37,7 +44,71 @@ class ReleasePlan:
 class MigrationPlan:
     root: Path
     releases: tuple[ReleasePlan, ...]
+    migrated: tuple[Path, ...]  # releases already on the dispatch chart
     notes: tuple[str, ...]
+
+    @property
+    def files(self) -> list[OutputFile]:
+        return [file for release in self.releases for file in release.files]
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What a run did: `written` files, or `refused` (why not), or `write_error`."""
+
+    plan: MigrationPlan
+    write: bool
+    written: tuple[Path, ...] = ()
+    refused: str | None = None
+    write_error: WriteError | None = None
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class _Context:
+    index: Any  # load.tree.TreeIndex
+    namespace: str | None
+    old_options: OldSideOptions
+    translate_options: TranslateOptions
+
+
+def migrate_tree(
+    root: Path,
+    *,
+    write: bool,
+    accept_behavior_change: bool = False,
+    namespace: str | None = None,
+    old_options: OldSideOptions | None = None,
+    translate_options: TranslateOptions | None = None,
+) -> MigrationResult:
+    """Plan the migration of `root` and, with `write`, apply it (all files or none)."""
+    from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
+    from appt2dispatch.write.atomic import JOURNAL_NAME
+    from appt2dispatch.write.lock import LOCK_NAME
+
+    # A plain dry run touches nothing, not even a lock file. One that finds what a
+    # killed run left (a journal to roll back, a lock file) locks first: the
+    # writer may still be running.
+    needs_lock = write or any((root / name).exists() for name in (JOURNAL_NAME, LOCK_NAME))
+    lock = tree_lock(root, required=write) if needs_lock else contextlib.nullcontext(False)
+    with lock as locked:
+        recovered = locked and recover_interrupted_write(root)
+        plan = plan_migration(
+            root,
+            namespace=namespace,
+            old_options=old_options or OldSideOptions(),
+            translate_options=translate_options or TranslateOptions(),
+        )
+        if not write:
+            return MigrationResult(plan, write, recovered=recovered)
+        refused = _refusal(plan, accept_behavior_change)
+        if refused is not None:
+            return MigrationResult(plan, write, refused=refused, recovered=recovered)
+        try:
+            written = write_all_or_nothing(plan.files, journal_dir=root)
+        except WriteError as exc:
+            return MigrationResult(plan, write, write_error=exc, recovered=recovered)
+    return MigrationResult(plan, write, tuple(written), recovered=recovered)
 
 
 def plan_migration(
@@ -48,181 +119,178 @@ def plan_migration(
     translate_options: TranslateOptions,
 ) -> MigrationPlan:
     """Discover, translate and prove every dispatch release under `root`; write nothing."""
-    from appt2dispatch.load.tree import discover_releases, load_release_from_tree
-    from appt2dispatch.pipeline import diff
+    from appt2dispatch.load.tree import discover_releases
+    from appt2dispatch.write.plan import merge_planned, show_once
 
     index = discover_releases(root)
+    context = _Context(index, namespace, old_options, translate_options)
     notes = [f"skipped {error}" for error in index.errors]
-    plans: list[ReleasePlan] = []
+    notes.extend(f"{note.location}: {note.message}" for note in index.notes)
+    releases: list[ReleasePlan] = []
+    migrated: list[Path] = []
+    planned: dict[Path, OutputFile] = {}
     for entry in index.helmreleases:
-        if not _looks_like_dispatch(entry.document.data):
+        if not _may_be_dispatch(index, entry):
             continue
-        name = entry.document.name or entry.path.name
+        name = entry.name or entry.path.name
         try:
-            release = load_release_from_tree(index, entry, namespace=namespace)
-            oci = index.ocirepository_for(entry.document)
-            shared = oci is not None and len(index.users_of(oci)) > 1
-            outcome = diff(
-                release,
-                old_options,
-                translate_options,
-                ocirepository=oci,
-                shared_ocirepository=shared,
-            )
-            files = _with_kustomization(index, entry.path, list(outcome.files))
-            plans.append(ReleasePlan(entry.path, name, outcome, None, tuple(files)))
+            release = _load(context, entry)
+            chart = _chart_of(index, entry, release)
+            if chart == "dispatch":
+                migrated.append(entry.path)
+                continue
+            if chart != "app-template":
+                notes.append(f"{entry.summary.location}: {name} runs dispatch on {chart}: skipped")
+                continue
+            outcome, files = _plan_release(context, entry, release, planned)
+            planned = merge_planned(planned, files)
+            named = f"{release.namespace}/{release.name}"
+            releases.append(ReleasePlan(entry.path, named, outcome, None, tuple(files)))
         except Appt2DispatchError as exc:
-            plans.append(ReleasePlan(entry.path, name, None, exc, ()))
-    if not plans:
+            releases.append(ReleasePlan(entry.path, name, None, exc, ()))
+    if not releases and not migrated:
         notes.append(f"no dispatch HelmRelease on app-template found under {root}")
-    return MigrationPlan(root, tuple(plans), tuple(notes))
+    shown = show_once([release.files for release in releases], planned)
+    releases = [
+        replace(release, files=files) for release, files in zip(releases, shown, strict=True)
+    ]
+    return MigrationPlan(root, tuple(releases), tuple(migrated), tuple(notes))
 
 
-def apply_plan(plan: MigrationPlan, *, accept_behavior_change: bool) -> list[Path]:
-    """Write every release's files, or nothing when any release is not proven safe."""
-    from appt2dispatch.write import tree_lock, write_all_or_nothing
+def exit_code_for_result(result: MigrationResult) -> int:
+    """As `diff`: 0 all proven, 1 a behaviour change or blocker, 2 a release could not be
+    planned or the write failed."""
+    verdicts = {release.verdict for release in result.plan.releases}
+    if "error" in verdicts or result.write_error is not None:
+        return 2
+    return 1 if verdicts - {"no-behavior-change"} else 0
 
+
+def format_result(result: MigrationResult, output_format: str) -> str:
+    """The run's report in `output_format` (text, markdown, json): `write.preview`."""
+    from appt2dispatch.write.preview import format_migration
+
+    return format_migration(result, output_format)
+
+
+def _refusal(plan: MigrationPlan, accept_behavior_change: bool) -> str | None:
     for release in plan.releases:
         verdict = release.verdict
-        if verdict == "no-behavior-change":
+        if verdict == "no-behavior-change" or (
+            verdict == "behavior-change" and accept_behavior_change
+        ):
             continue
-        if verdict == "behavior-change" and accept_behavior_change:
-            continue
-        hint = "" if verdict != "behavior-change" else " (--accept-behavior-change to write anyway)"
-        raise WriteError(
-            f"not writing anything: release {release.name!r} is {verdict}{hint}",
-            SourceLocation(str(release.path)),
-        )
-    files = [file for release in plan.releases for file in release.files]
-    _check_inside_root(plan.root, files)
-    with tree_lock(plan.root):
-        return write_all_or_nothing(files, journal_dir=plan.root)
+        hint = " (--accept-behavior-change writes anyway)" if verdict == "behavior-change" else ""
+        return f"nothing written: {release.path} ({release.name}) is {verdict}{hint}"
+    return None
 
 
-def exit_code_for_plan(plan: MigrationPlan) -> int:
-    """As `diff`: 0 all proven, 1 a behaviour change or blocker, 2 a release could not be read."""
-    verdicts = {release.verdict for release in plan.releases}
-    if "error" in verdicts:
-        return 2
-    if verdicts - {"no-behavior-change"}:
-        return 1
-    return 0
+def _may_be_dispatch(index: Any, entry: Any) -> bool:
+    """Cheap pre-filter on plain data: a dispatch image, or a chart that may be dispatch's."""
+    if entry.looks_like_dispatch:
+        return True
+    ref = entry.chart_ref or {}
+    if "${" in str(ref.get("name", "")):
+        return True
+    found = index.ocirepository_summary_for(entry.summary)
+    return found is not None and _chart_from_url(found.data) == "dispatch"
 
 
-def format_plan(plan: MigrationPlan, output_format: str) -> str:
-    """The dry-run report: per release its verdict, findings and the unified diff of its files."""
-    from appt2dispatch.masking import mask_text
-    from appt2dispatch.report import format_report
+def _load(context: _Context, entry: Any, substitutions: Mapping[str, str] | None = None) -> Any:
+    from appt2dispatch.load.tree import load_release_from_tree
 
-    if output_format == "json":
-        return _format_plan_json(plan)
-    parts: list[str] = []
-    for release in plan.releases:
-        heading = f"{release.path.relative_to(plan.root)} ({release.name})"
-        if release.error is not None:
-            parts.append(f"== {heading}\nerror: {mask_text(str(release.error))}\n")
-            continue
-        assert release.outcome is not None
-        report = format_report(release.outcome.report, output_format, color=False)
-        patch = unified_diff(plan.root, release.files)
-        if output_format == "markdown":
-            parts.append(f"## {heading}\n\n{report}\n\n```diff\n{patch}```\n")
-        else:
-            parts.append(f"== {heading}\n{report}\n{patch}")
-    parts.extend(f"note: {note}\n" for note in plan.notes)
-    return "\n".join(parts)
+    return load_release_from_tree(context.index, entry, context.namespace, substitutions)
 
 
-def unified_diff(root: Path, files: tuple[OutputFile, ...] | list[OutputFile]) -> str:
-    """A patch `git apply` accepts, relative to `root`."""
-    chunks: list[str] = []
-    for file in files:
-        relative = file.path.resolve().relative_to(root.resolve()).as_posix()
-        before = (file.original or "").splitlines(keepends=True)
-        after = file.content.splitlines(keepends=True)
-        if before == after:
-            continue
-        old_name = f"a/{relative}" if file.original is not None else "/dev/null"
-        lines = difflib.unified_diff(before, after, old_name, f"b/{relative}")
-        chunks.append(f"diff --git a/{relative} b/{relative}\n")
-        if file.original is None:
-            chunks.append("new file mode 100644\n")
-        chunks.extend(line if line.endswith("\n") else line + "\n" for line in lines)
-    return "".join(chunks)
+def _chart_of(index: Any, entry: Any, release: HelmRelease) -> str:
+    """Which chart the release runs: "app-template", "dispatch", or a description."""
+    oci = _ocirepository(index, entry, release)
+    if oci is not None:
+        return _chart_from_url(oci.data)
+    spec = release.document.data.get("spec") or {}
+    chart = (spec.get("chart") or {}).get("spec") or {}
+    if chart.get("chart") in ("app-template", "dispatch"):
+        return str(chart["chart"])
+    if "controllers" in release.values:
+        return "app-template"
+    return "an unknown chart (no OCIRepository found, values not app-template's)"
 
 
-def _format_plan_json(plan: MigrationPlan) -> str:
-    import json
+def _chart_from_url(data: Mapping[str, Any]) -> str:
+    from appt2dispatch.translate.chart import CHART_URL
 
-    from appt2dispatch.report import format_report
-
-    releases: list[dict[str, Any]] = []
-    for release in plan.releases:
-        entry: dict[str, Any] = {
-            "path": release.path.relative_to(plan.root).as_posix(),
-            "name": release.name,
-            "verdict": release.verdict,
-        }
-        if release.error is not None:
-            from appt2dispatch.masking import mask_text
-
-            entry["error"] = mask_text(str(release.error))
-        else:
-            assert release.outcome is not None
-            entry["report"] = json.loads(format_report(release.outcome.report, "json"))
-            entry["patch"] = unified_diff(plan.root, release.files)
-        releases.append(entry)
-    return json.dumps({"releases": releases, "notes": list(plan.notes)}, indent=2) + "\n"
+    url = str((data.get("spec") or {}).get("url", "")).rstrip("/")
+    if url == CHART_URL:
+        return "dispatch"
+    if url.rsplit("/", 1)[-1] == "app-template":
+        return "app-template"
+    return f"the chart at {url or '(no url)'}"
 
 
-def _looks_like_dispatch(document: Any) -> bool:
-    """Cheap pre-filter: some container image names a dispatch repository."""
-    spec = document.get("spec") if isinstance(document, Mapping) else None
-    values = spec.get("values") if isinstance(spec, Mapping) else None
-    return any(
-        repo in str(value)
-        for value in _image_repositories(values)
-        for repo in DISPATCH_REPOSITORIES
+def _ocirepository(index: Any, entry: Any, release: HelmRelease) -> YamlDocument | None:
+    from appt2dispatch.load import release_ocirepository
+
+    found: YamlDocument | None = index.ocirepository_for(entry)
+    return found or release_ocirepository(release)
+
+
+def _plan_release(
+    context: _Context, entry: Any, release: HelmRelease, planned: Mapping[Path, OutputFile]
+) -> tuple[DiffOutcome, list[OutputFile]]:
+    from appt2dispatch.pipeline import diff
+    from appt2dispatch.write.plan import (
+        check_targets,
+        is_shared,
+        rename_colliding,
+        with_kustomization_entry,
     )
 
+    oci = _ocirepository(context.index, entry, release)
+    shared = is_shared(release, oci, users=len(context.index.users_of(oci)) if oci else 0)
+    outcome = diff(
+        release,
+        context.old_options,
+        context.translate_options,
+        ocirepository=oci,
+        shared_ocirepository=shared,
+    )
+    files = list(outcome.files)
+    if release.substitutions:
+        files = _keep_variables(context, entry, release, outcome, oci, shared)
+    files = rename_colliding(planned, files, release.name)
+    files = with_kustomization_entry(release.path, files)
+    check_targets(context.index.root, files)
+    return outcome, files
 
-def _image_repositories(values: Any) -> list[str]:
-    found: list[str] = []
-    if isinstance(values, Mapping):
-        for key, value in values.items():
-            if key == "repository" and isinstance(value, str):
-                found.append(value)
-            else:
-                found.extend(_image_repositories(value))
-    elif isinstance(values, list):
-        for item in values:
-            found.extend(_image_repositories(item))
-    return found
 
-
-def _with_kustomization(
-    index: Any, release_path: Path, files: list[OutputFile]
+def _keep_variables(
+    context: _Context,
+    entry: Any,
+    release: HelmRelease,
+    outcome: DiffOutcome,
+    oci: YamlDocument | None,
+    shared: bool,
 ) -> list[OutputFile]:
-    """A new OCIRepository file must also be listed in the release's kustomization.yaml."""
-    from appt2dispatch.write.kustomize import add_resources
+    """The release's files with `${VAR}` kept where the human wrote it (module doc)."""
+    from appt2dispatch import pipeline
+    from appt2dispatch.write.variables import keep_variables, placeholders_for
 
-    new_files = [file for file in files if file.original is None]
-    if not new_files:
-        return files
-    kustomization_path = release_path.parent / "kustomization.yaml"
-    if not kustomization_path.is_file():
-        return files
-    original = kustomization_path.read_text(encoding="utf-8")
-    updated = add_resources(
-        original,
-        [f"./{file.path.relative_to(release_path.parent).as_posix()}" for file in new_files],
-        source=str(kustomization_path),
-    )
-    return [*files, OutputFile(kustomization_path, updated, original)]
-
-
-def _check_inside_root(root: Path, files: list[OutputFile]) -> None:
-    resolved_root = root.resolve()
-    for file in files:
-        if not file.path.resolve().is_relative_to(resolved_root):
-            raise WriteError("refusing to write outside the tree", SourceLocation(str(file.path)))
+    kept: list[OutputFile] | None = None
+    placeholders: dict[str, str] = {}
+    if "${" in str(entry.summary.data):
+        placeholders = placeholders_for(release.substitutions)
+        try:
+            stand_in = _load(context, entry, placeholders)
+            old = pipeline.render_old(stand_in, context.old_options)
+            translation = pipeline.translate(stand_in, old, context.translate_options)
+        except Appt2DispatchError as exc:
+            raise ReleaseError(
+                f"cannot keep the postBuild variables in the rewritten file: with each one "
+                f"standing in for its value, the release does not translate ({exc.message})",
+                release.document.location,
+            ) from exc
+        kept = pipeline.output_files(
+            stand_in, translation, ocirepository=oci, shared_ocirepository=shared
+        )
+    proven = list(outcome.files)
+    return keep_variables(release, outcome.translation.values, proven, kept, placeholders)

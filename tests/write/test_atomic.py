@@ -153,3 +153,72 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path)
     with tree_lock(tmp_path):
         pass  # released: can be taken again
     assert not (tmp_path / ".appt2dispatch.lock").exists()
+
+
+def test_stale_backup_from_an_old_run_never_replaces_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths, before = make_tree(tmp_path)
+    stale = tmp_path / ".file0.yaml.appt2dispatch-backup"
+    stale.write_text("an old version left behind by a killed run\n")
+    real_fsync = os.fsync
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(WriteError, match="No space left"):
+        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert_untouched(tmp_path, paths, before)
+
+
+def test_symlink_target_is_not_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_text("a: 1\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real.name)
+    with pytest.raises(WriteError, match="symlink"):
+        write_all_or_nothing([OutputFile(link, "a: 2\n", "a: 1\n")], journal_dir=tmp_path)
+    assert real.read_text() == "a: 1\n"
+    assert link.is_symlink()
+
+
+def test_the_same_target_twice_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "x.yaml"
+    with pytest.raises(WriteError, match="planned twice"):
+        write_all_or_nothing(
+            [OutputFile(target, "a\n"), OutputFile(target, "b\n")], journal_dir=tmp_path
+        )
+    assert not target.exists()
+
+
+def test_new_file_recovery_removes_only_what_this_write_created(tmp_path: Path) -> None:
+    """A journal naming a new file someone else has since written leaves that file alone."""
+    ours, theirs = tmp_path / "ours.yaml", tmp_path / "theirs.yaml"
+    script = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from appt2dispatch.models import OutputFile
+        from appt2dispatch.write import write_all_or_nothing
+        real = os.fsync
+        calls = [0]
+        def dying_fsync(fd):
+            calls[0] += 1
+            if calls[0] == 5:  # journal, its directory, two staged files: then the renames
+                os._exit(9)
+            real(fd)
+        os.fsync = dying_fsync
+        root = Path({str(tmp_path)!r})
+        files = [OutputFile(root / name, name + "\\n") for name in ("ours.yaml", "theirs.yaml")]
+        write_all_or_nothing(files, journal_dir=root)
+        """
+    )
+    assert subprocess.run([sys.executable, "-c", script], check=False).returncode == 9
+    assert ours.read_text() == "ours.yaml\n"
+    assert theirs.read_text() == "theirs.yaml\n"  # both renamed; killed before the commit point
+    theirs.write_text("written by a person after the crash\n")
+    assert recover_interrupted_write(tmp_path) is True
+    assert not ours.exists()
+    assert theirs.read_text() == "written by a person after the crash\n"

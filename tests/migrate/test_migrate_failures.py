@@ -1,0 +1,129 @@
+"""No data loss: whatever fails during `migrate --write`, every original stays byte-identical."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from appt2dispatch.write.atomic import JOURNAL_NAME
+from migrate.migrate_support import SHARED_KUSTOMIZATION, run_migrate, snapshot
+
+
+def test_read_only_third_file_refuses_before_writing(shared_tree: Path) -> None:
+    (shared_tree / SHARED_KUSTOMIZATION).chmod(0o444)
+    before = snapshot(shared_tree)
+    result = run_migrate(shared_tree, "--write")
+    assert result.exit_code == 2
+    assert "read-only" in result.stderr
+    assert "nothing written: the write failed" in result.stdout
+    assert snapshot(shared_tree) == before
+
+
+def test_permission_denied_renaming_the_third_file_rolls_back(
+    shared_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(shared_tree)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def denied_on_third(source: str | Path, target: str | Path) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", denied_on_third)
+    result = run_migrate(shared_tree, "--write")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert calls["n"] > 3  # two renames done, the third failed, then the roll-back
+    assert result.exit_code == 2
+    assert "Permission denied" in result.stderr
+    assert snapshot(shared_tree) == before
+
+
+@pytest.mark.parametrize("failing_call", range(1, 8))
+def test_disk_full_at_any_sync_rolls_back(
+    shared_tree: Path, monkeypatch: pytest.MonkeyPatch, failing_call: int
+) -> None:
+    """fsync calls: journal, its directory, three staged files, the directory, the journal's
+    removal; the disk fills up at each in turn."""
+    before = snapshot(shared_tree)
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def disk_full(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == failing_call:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    result = run_migrate(shared_tree, "--write")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert calls["n"] >= failing_call
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.stderr
+    assert snapshot(shared_tree) == before
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, sys
+    target_function, target_call = sys.argv[1], int(sys.argv[2])
+    real = getattr(os, target_function)
+    calls = [0]
+    def dying(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == target_call:
+            os._exit(9)  # as if killed: no clean-up code runs
+        return real(*args, **kwargs)
+    setattr(os, target_function, dying)
+    from appt2dispatch.cli import main
+    sys.argv = ["appt2dispatch", "migrate", sys.argv[3], "-n", "llm", "--write"]
+    main()
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("function", "call"),
+    [("replace", 1), ("replace", 2), ("replace", 3), ("link", 2), ("fsync", 4)],
+)
+def test_killed_mid_write_is_rolled_back_by_the_next_run(
+    shared_tree: Path, function: str, call: int
+) -> None:
+    before = snapshot(shared_tree)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, function, str(call), str(shared_tree)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert killed.returncode == 9, killed.stderr
+    assert (shared_tree / JOURNAL_NAME).exists()
+    recovery = run_migrate(shared_tree)  # even a dry run rolls the interrupted write back
+    assert recovery.exit_code == 0, recovery.output
+    assert "rolled back an interrupted earlier write" in recovery.stderr
+    assert snapshot(shared_tree) == before
+    assert run_migrate(shared_tree, "--write").exit_code == 0
+
+
+def test_killed_half_way_leaves_a_half_written_tree_until_recovery(shared_tree: Path) -> None:
+    """The kill really interrupts a write (so the recovery test is not vacuous)."""
+    before = snapshot(shared_tree)
+    subprocess.run(
+        [sys.executable, "-c", KILLER, "replace", "2", str(shared_tree)],
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    half = snapshot(shared_tree)
+    changed = {path for path in before if half.get(path) != before[path]}
+    assert len(changed) == 1
