@@ -10,13 +10,13 @@ import pytest
 from appt2dispatch.compare.env import (
     ContainerEnv,
     EnvComparison,
-    EnvSource,
     compare_container_env,
     container_env,
     may_supply,
-    same_meaning,
 )
 from appt2dispatch.compare.lanes import effective_lane_config
+from appt2dispatch.contract import EnvFromSource as EnvSource
+from appt2dispatch.contract import same_meaning
 from appt2dispatch.models import Finding
 
 PATH = "spec.template.spec.containers[app]"

@@ -193,3 +193,38 @@ def test_json_is_stable_and_complete() -> None:
     assert list(document)[:3] == ["format_version", "source", "verdict"]
     assert set(document["findings"][0]) == {"class", "resource", "path", "old", "new", "message"}
     assert document["renderers"] == RENDERERS
+
+
+def test_text_summarises_cosmetic_findings_in_one_line() -> None:
+    cosmetic = [
+        Finding("cosmetic", f"Service llm/s{i}", f"metadata.labels[l{i}]", "a", "b", "label")
+        for i in range(3)
+    ]
+    cosmetic.append(
+        Finding(
+            "cosmetic", "ServiceAccount llm/d", "automountServiceAccountToken", None, False, "x"
+        )
+    )
+    report = build_report([*cosmetic, finding("behavior")], renderers=RENDERERS, translation=None)
+    text = format_report(report, "text")
+    assert "COSMETIC" not in text and "Service llm/s0" not in text
+    assert (
+        "4 cosmetic findings (labels, automountServiceAccountToken) hidden; "
+        "--format json lists them"
+    ) in text
+    assert "BEHAVIOR" in text  # behaviour is still shown in full
+    assert len(json.loads(format_report(report, "json"))["findings"]) == 5
+    markdown = format_report(report, "markdown")
+    assert "<details><summary>Cosmetic differences (4)</summary>" in markdown
+    details = markdown.split("<details><summary>Cosmetic differences (4)</summary>")[1]
+    assert "Service llm/s0" in details.split("</details>")[0]
+
+
+def test_text_without_cosmetic_findings_has_no_summary_line() -> None:
+    assert "cosmetic finding" not in format_report(CASES["blocked"](), "text")
+    single = build_report(
+        [Finding("cosmetic", "Deployment.apps llm/d", "spec.x", 1, 2, "y")],
+        renderers=RENDERERS,
+        translation=None,
+    )
+    assert "1 cosmetic finding (x) hidden" in format_report(single, "text")

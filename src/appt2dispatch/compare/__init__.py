@@ -8,6 +8,11 @@ classifies every difference as behavior, blocker, expected or cosmetic.
 
 from __future__ import annotations
 
-from appt2dispatch.compare.renders import compare_renders, decide_verdict
+from appt2dispatch.compare.renders import (
+    FINDING_CLASSES,
+    compare_renders,
+    decide_verdict,
+    order_findings,
+)
 
-__all__ = ["compare_renders", "decide_verdict"]
+__all__ = ["FINDING_CLASSES", "compare_renders", "decide_verdict", "order_findings"]

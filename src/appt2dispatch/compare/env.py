@@ -9,87 +9,33 @@ known), so an explicit variable may shadow a value the Secret supplies.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from appt2dispatch.compare.expansion import expand_references
 from appt2dispatch.compare.lanes import describe_lane_change, effective_lane_config
+from appt2dispatch.contract import (
+    DATABASE_URL_VARIABLES,
+    LANE_CONFIG_VARIABLE,
+    SKIP_MIGRATIONS_VARIABLE,
+    EnvFromSource,
+    means_app_default,
+    read_envfrom,
+    same_meaning,
+)
 from appt2dispatch.models import Finding, FindingClass
-
-LANE_CONFIG_VARIABLE = "DISPATCH_LANE_CONFIG_JSON"
-SKIP_MIGRATIONS_VARIABLE = "SKIP_DB_MIGRATIONS"
-DATABASE_VARIABLES = ("DATABASE_URL", "DISPATCH_DATABASE_URL", "MISSION_CONTROL_DATABASE_URL")
-
-
-def _flag_off(value: str) -> bool:
-    # dispatch reads flags as the literal "true"; anything else is off.
-    return value != "true"
-
-
-def _equals_number(default: int) -> Callable[[str], bool]:
-    def matches(value: str) -> bool:
-        return value.strip().isdigit() and int(value) == default
-
-    return matches
-
-
-def _equals(default: str) -> Callable[[str], bool]:
-    def matches(value: str) -> bool:
-        return value == default
-
-    return matches
-
-
-def _lanes_builtin(value: str) -> bool:
-    # An invalid lane config is logged and ignored: the app runs its built-in lanes.
-    return effective_lane_config(value).is_builtin
-
-
-# What dispatch does when a variable is unset (reference/dispatch-env-contract.md):
-# a value for which the predicate holds means the same as leaving it unset.
-APP_ENV_DEFAULTS: Mapping[str, Callable[[str], bool]] = {
-    "DISPATCH_HOSTED_GROOMER_ENABLED": _flag_off,
-    "DISPATCH_GROOMER_DRY_RUN": _equals("true"),
-    "DISPATCH_GROOMER_REPO_CONTEXT_ENABLED": _flag_off,
-    "DISPATCH_SCHEDULER_ENABLED": _flag_off,
-    "DISPATCH_SYNC_INTERVAL_MS": _equals_number(900000),
-    "DISPATCH_GROOMER_INTERVAL_MS": _equals_number(600000),
-    "DISPATCH_PR_FOLLOWUP_INTERVAL_MS": _equals_number(900000),
-    "DISPATCH_PRUNE_CLOSED_INTERVAL_MS": _equals_number(86400000),
-    "DISPATCH_SCHEDULER_STARTUP_DELAY_MS": _equals_number(5000),
-    "DISPATCH_RECONCILE_INTERVAL_MS": _equals_number(1800000),
-    "DISPATCH_STALE_WORK_INTERVAL_MS": _equals_number(300000),
-    "DISPATCH_PR_FIX_SWEEP_INTERVAL_MS": _equals_number(300000),
-    "DISPATCH_CI_FAILURES_INTERVAL_MS": _equals_number(1800000),
-    "PORT": _equals_number(3000),  # the image sets PORT=3000
-    SKIP_MIGRATIONS_VARIABLE: _flag_off,
-    LANE_CONFIG_VARIABLE: _lanes_builtin,
-}
-_OFF_FLAGS = frozenset(name for name, rule in APP_ENV_DEFAULTS.items() if rule is _flag_off)
-_NUMBERS = frozenset(name for name in APP_ENV_DEFAULTS if name.endswith("_MS") or name == "PORT")
-
-
-@dataclass(frozen=True)
-class EnvSource:
-    """One `envFrom` entry."""
-
-    kind: str
-    name: str
-    prefix: str = ""
-    optional: bool = False
-
-    def __str__(self) -> str:
-        text = f"{self.kind} {self.name}"
-        if self.prefix:
-            text += f" (prefix {self.prefix})"
-        return text + (" (optional)" if self.optional else "")
 
 
 @dataclass(frozen=True)
 class ContainerEnv:
-    """Explicit `env` entries (after last-wins) and the `envFrom` sources, in order."""
+    """Explicit `env` entries (after last-wins) and the `envFrom` sources, in order.
+
+    `expanded`: the values that reference earlier entries, as the kubelet expands them.
+    """
 
     explicit: Mapping[str, Mapping[str, Any]]
-    sources: tuple[EnvSource, ...]
+    sources: tuple[EnvFromSource, ...]
+    expanded: Mapping[str, str] = field(default_factory=dict)
 
     def plain_value(self, name: str) -> str | None:
         entry = self.explicit.get(name)
@@ -97,26 +43,14 @@ class ContainerEnv:
 
 
 def container_env(container: Mapping[str, Any]) -> ContainerEnv:
-    explicit: dict[str, Mapping[str, Any]] = {}
-    for entry in container.get("env") or []:
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            explicit[entry["name"]] = canonical_entry(entry)
-    sources: list[EnvSource] = []
-    for source in container.get("envFrom") or []:
-        if not isinstance(source, Mapping):
-            continue
-        for ref_field, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
-            ref = source.get(ref_field)
-            if isinstance(ref, Mapping):
-                sources.append(
-                    EnvSource(
-                        kind,
-                        str(ref.get("name", "")),
-                        str(source.get("prefix") or ""),
-                        bool(ref.get("optional", False)),
-                    )
-                )
-    return ContainerEnv(explicit, tuple(sources))
+    ordered = [
+        (entry["name"], canonical_entry(entry))
+        for entry in container.get("env") or []
+        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str)
+    ]
+    return ContainerEnv(
+        dict(ordered), read_envfrom(container.get("envFrom") or []), expand_references(ordered)
+    )
 
 
 def canonical_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -131,18 +65,16 @@ def canonical_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def may_supply(
-    sources: Sequence[EnvSource],
+    sources: Sequence[EnvFromSource],
     name: str,
     envfrom_keys: Mapping[str, frozenset[str] | None] | None,
-) -> tuple[EnvSource, ...]:
+) -> tuple[EnvFromSource, ...]:
     """The sources that could put `name` into the environment (unknown keys: any)."""
-    found: list[EnvSource] = []
+    found: list[EnvFromSource] = []
     for source in sources:
-        if source.prefix and not name.startswith(source.prefix):
-            continue
-        key = name[len(source.prefix) :]
+        key = source.key_for(name)
         keys = None if envfrom_keys is None else envfrom_keys.get(source.name)
-        if keys is None or key in keys:
+        if key is not None and (keys is None or key in keys):
             found.append(source)
     return tuple(found)
 
@@ -152,7 +84,7 @@ def database_source(
 ) -> tuple[tuple[str, object], ...]:
     """Where each database URL variable comes from: the entry, or the sources that may supply it."""
     described: list[tuple[str, object]] = []
-    for name in DATABASE_VARIABLES:
+    for name in DATABASE_URL_VARIABLES:
         entry = env.explicit.get(name)
         origin: object = (
             dict(entry) if entry is not None else may_supply(env.sources, name, envfrom_keys)
@@ -211,7 +143,7 @@ def _compare_variable(
         )
 
     if old_entry == new_entry:
-        return None
+        return _compare_expansion(name, old, new, context.resource, path)
     if (
         name == SKIP_MIGRATIONS_VARIABLE
         and new.plain_value(name) == "true"
@@ -227,6 +159,25 @@ def _compare_variable(
     assert old_entry is not None
     supplied = may_supply(new.sources, name, context.envfrom_keys)
     return _judge_one_sided(name, old_entry, supplied, finding, added=False)
+
+
+def _compare_expansion(
+    name: str, old: ContainerEnv, new: ContainerEnv, resource: str, path: str
+) -> Finding | None:
+    """The same entry on both sides can still expand differently (order, referenced values)."""
+    old_value, new_value = old.expanded.get(name), new.expanded.get(name)
+    if old_value == new_value:
+        return None
+    written = old.plain_value(name)
+    return Finding(
+        "behavior",
+        resource,
+        f"{path}.value",
+        written if old_value is None else old_value,
+        written if new_value is None else new_value,
+        f"{name}: its $(VAR) references expand differently (the kubelet expands a reference "
+        "only to a variable listed before it in env: the order or the referenced values changed)",
+    )
 
 
 def _compare_both(
@@ -258,15 +209,14 @@ def _compare_both(
 def _judge_one_sided(
     name: str,
     entry: Mapping[str, Any],
-    sources: tuple[EnvSource, ...],
+    sources: tuple[EnvFromSource, ...],
     finding: Callable[..., Finding],
     *,
     added: bool,
 ) -> Finding:
     """A variable on one side only: the other side has the app default or a source's value."""
     value = entry.get("value") if "valueFrom" not in entry else None
-    rule = APP_ENV_DEFAULTS.get(name)
-    is_default = value is not None and rule is not None and rule(value)
+    is_default = value is not None and means_app_default(name, value)
     names = ", ".join(str(source) for source in sources)
     if added:
         if sources:
@@ -288,21 +238,6 @@ def _judge_one_sided(
     if is_default:
         return finding("cosmetic", f"{name} was set to the app's default; unset means the same")
     return finding("behavior", f"{name} removed: the app falls back to its own default")
-
-
-def same_meaning(name: str, old_value: str, new_value: str) -> bool:
-    """Two spellings of a variable that the app reads the same way."""
-    if old_value == new_value:
-        return True
-    if name in _OFF_FLAGS:
-        return (old_value == "true") == (new_value == "true")
-    if name in _NUMBERS:
-        return (
-            old_value.strip().isdigit()
-            and new_value.strip().isdigit()
-            and int(old_value) == int(new_value)
-        )
-    return False
 
 
 def _display(entry: Mapping[str, Any] | None) -> Any:

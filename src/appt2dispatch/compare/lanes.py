@@ -1,18 +1,18 @@
-"""`DISPATCH_LANE_CONFIG_JSON` as the app sees it (reference/lane-config.md).
+"""`DISPATCH_LANE_CONFIG_JSON` as the app sees it, and how two lane sets differ.
 
-The app parses and validates the JSON; on any failure it logs and runs on its
-built-in lanes. Comparing what the app would run on (not the string) makes key
-order and `\\u2014` vs `—` irrelevant while lane order still counts.
+The app parses and validates the JSON (appt2dispatch.contract.parse_lane_config);
+on any failure it logs and runs on its built-in lanes. Comparing what the app
+would run on (not the string) makes key order and `\\u2014` vs `—` irrelevant
+while lane order still counts.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-LANE_FIELDS = ("id", "title", "claimable", "role", "description", "color", "defaultAgent")
+from appt2dispatch.contract import KNOWN_LANE_KEYS, parse_lane_config
 
 
 @dataclass(frozen=True)
@@ -28,69 +28,19 @@ class LaneConfig:
 
 
 def effective_lane_config(raw: str) -> LaneConfig:
-    """Parse and validate like the app; an invalid value means the built-in lanes."""
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return LaneConfig(None, f"not valid JSON ({exc.msg})")
-    if not isinstance(parsed, dict):
-        return LaneConfig(None, "not a JSON object")
-    problem = lane_config_problem(parsed)
-    if problem is not None:
-        return LaneConfig(None, problem)
-    return LaneConfig(_meaningful_part(parsed))
-
-
-def lane_config_problem(parsed: Mapping[str, Any]) -> str | None:
-    """The first rule of the app's `validateLaneConfigSet` that `parsed` breaks, if any."""
-    lanes = parsed.get("lanes")
-    if not isinstance(lanes, list) or not lanes:
-        return "lanes is not a non-empty array"
-    seen: set[str] = set()
-    claimable_roles: set[str] = set()
-    any_claimable = False
-    for index, lane in enumerate(lanes):
-        if not isinstance(lane, dict):
-            return f"lanes[{index}] is not an object"
-        lane_id = lane.get("id")
-        if not isinstance(lane_id, str) or not lane_id.strip():
-            return f"lanes[{index}].id is not a non-empty string"
-        if lane_id in seen:
-            return f"lane id {lane_id!r} is used twice"
-        seen.add(lane_id)
-        title = lane.get("title")
-        if not isinstance(title, str) or not title.strip():
-            return f"lane {lane_id!r} has no title"
-        if not isinstance(lane.get("claimable"), bool):
-            return f"lane {lane_id!r}: claimable is not a boolean"
-        role = lane.get("role")
-        if lane["claimable"]:
-            any_claimable = True
-            if role is not None and role in claimable_roles:
-                return f"two claimable lanes with role {role!r}"
-            if role is not None:
-                claimable_roles.add(str(role))
-    if not any_claimable:
-        return "no lane is claimable"
-    aliases = parsed.get("laneAliases") or {}
-    if not isinstance(aliases, dict):
-        return "laneAliases is not an object"
-    for alias, target in aliases.items():
-        if target not in seen:
-            return f"alias {alias!r} points to {target!r}, which is not a lane id"
-    return None
-
-
-def _meaningful_part(parsed: Mapping[str, Any]) -> dict[str, Any]:
-    """Only what changes the app's behaviour: known lane fields, aliases not shadowed by a lane."""
-    lanes = [{key: lane[key] for key in LANE_FIELDS if key in lane} for lane in parsed["lanes"]]
+    """What the app runs on: only what changes its behaviour, or None for its built-in lanes."""
+    result = parse_lane_config(raw)
+    if not result.valid:
+        return LaneConfig(None, result.errors[0])
+    # Unknown keys have no effect; an alias that is itself a lane id is shadowed by the lane.
+    lanes = [{key: lane[key] for key in KNOWN_LANE_KEYS if key in lane} for lane in result.lanes]
     lane_ids = {lane["id"] for lane in lanes}
     aliases = {
         alias: target
-        for alias, target in (parsed.get("laneAliases") or {}).items()
+        for alias, target in (result.lane_aliases or {}).items()
         if alias not in lane_ids
     }
-    return {"lanes": lanes, "laneAliases": aliases}
+    return LaneConfig({"lanes": lanes, "laneAliases": aliases})
 
 
 def describe_lane_change(old: LaneConfig, new: LaneConfig) -> str:
@@ -119,7 +69,9 @@ def describe_lane_change(old: LaneConfig, new: LaneConfig) -> str:
         )
     for lane_id in common_new:
         changed = [
-            key for key in LANE_FIELDS if old_lanes[lane_id].get(key) != new_lanes[lane_id].get(key)
+            key
+            for key in KNOWN_LANE_KEYS
+            if old_lanes[lane_id].get(key) != new_lanes[lane_id].get(key)
         ]
         if changed:
             parts.append(f"lane {lane_id}: {', '.join(changed)} changed")

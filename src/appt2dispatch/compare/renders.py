@@ -27,10 +27,18 @@ from appt2dispatch.compare.env import EnvComparison, compare_container_env, cont
 from appt2dispatch.compare.migration import judge_added_job, judge_skip_migrations
 from appt2dispatch.compare.pairing import format_path, infer_namespace, object_key, pair_objects
 from appt2dispatch.compare.spelling import normalise_int_or_string
-from appt2dispatch.models import Finding, ObjectKey, Rendered, Translation, Verdict
+from appt2dispatch.models import (
+    Finding,
+    FindingClass,
+    ObjectKey,
+    Rendered,
+    Translation,
+    Verdict,
+)
 
 SECRET_PLACEHOLDER = "(secret data)"
-CLASS_ORDER = {"blocker": 0, "behavior": 1, "expected": 2, "cosmetic": 3}
+# Most serious first: the order every report lists findings in.
+FINDING_CLASSES: tuple[FindingClass, ...] = ("blocker", "behavior", "expected", "cosmetic")
 EnvfromKeys = Mapping[str, frozenset[str] | None] | None
 
 
@@ -60,7 +68,13 @@ def compare_renders(
     for key in pairing.added:
         klass, message = _classify_added(key, new_objects, envfrom_keys)
         findings.append(Finding(klass, str(key), "", None, "present", message))
-    return tuple(sorted(findings, key=lambda f: (CLASS_ORDER[f.klass], f.resource, f.path)))
+    return tuple(order_findings(findings))
+
+
+def order_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """By class (most serious first), then resource, then path."""
+    rank = {klass: index for index, klass in enumerate(FINDING_CLASSES)}
+    return sorted(findings, key=lambda f: (rank[f.klass], f.resource, f.path))
 
 
 def decide_verdict(findings: Iterable[Finding]) -> Verdict:

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from appt2dispatch.contract import parse_image_reference
+
 _BINARY_SUFFIXES = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL_SUFFIXES = {
     "n": -9,
@@ -74,12 +76,8 @@ def normalise_int_or_string(value: object) -> object:
 
 def split_image(image: str) -> tuple[str, str | None, str | None]:
     """`repo:tag@digest` -> (repo, tag, digest); a registry port is not a tag."""
-    name, _, digest = image.partition("@")
-    last_slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > last_slash:
-        return name[:colon], name[colon + 1 :], digest or None
-    return name, None, digest or None
+    reference = parse_image_reference(image)
+    return reference.repository, reference.tag, reference.digest
 
 
 def default_pull_policy(image: str) -> str:

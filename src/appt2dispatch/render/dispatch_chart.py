@@ -35,9 +35,14 @@ def bundled_chart_dir() -> Path:
     return Path(str(files("appt2dispatch").joinpath("charts", "dispatch")))
 
 
+@cache
 def bundled_chart_version() -> str:
-    """Version of the bundled chart (its Chart.yaml `version`)."""
-    return str(chart_metadata(load_chart(bundled_chart_dir()))["version"])
+    """Version of the bundled chart: its Chart.yaml `version`, read without loading Helm
+    (the translator asks for it and stays light)."""
+    from ruamel.yaml import YAML
+
+    text = (bundled_chart_dir() / "Chart.yaml").read_text(encoding="utf-8")
+    return str(YAML(typ="safe", pure=True).load(text)["version"])
 
 
 def render_dispatch(
@@ -94,10 +99,11 @@ def ordered_templates(manifests: Mapping[str, str]) -> list[tuple[str, str]]:
 
 def parse_manifests(manifests: Mapping[str, str]) -> list[tuple[str, dict[str, Any]]]:
     """Every non-empty YAML document of the rendered templates, with its template path."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    yaml = YAML(typ="safe", pure=True)
+    from appt2dispatch.render.manifests import manifest_yaml
+
+    yaml = manifest_yaml()
     documents: list[tuple[str, dict[str, Any]]] = []
     for path, text in ordered_templates(manifests):
         try:

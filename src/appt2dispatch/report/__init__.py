@@ -10,10 +10,10 @@ import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from appt2dispatch.compare import decide_verdict
+from appt2dispatch.compare import decide_verdict, order_findings
 from appt2dispatch.errors import InputError
 from appt2dispatch.models import Finding, Note, OutputFile, Report, Side, Translation, Verdict
-from appt2dispatch.report.base import Reporter, ordered_findings
+from appt2dispatch.report.base import Reporter
 from appt2dispatch.report.json import JsonReporter
 from appt2dispatch.report.markdown import MAX_COMMENT_CHARS, MarkdownReporter
 from appt2dispatch.report.text import TextReporter
@@ -50,7 +50,7 @@ def build_report(
     `notes` may be Note objects or plain strings (Rendered.notes); `files` are the
     files the translation would write, from which the OCIRepository change is shown.
     """
-    ordered = tuple(ordered_findings(tuple(findings)))
+    ordered = tuple(order_findings(tuple(findings)))
     all_notes = [*(translation.notes if translation is not None else ())]
     all_notes.extend(note if isinstance(note, Note) else Note(str(note)) for note in notes)
     return Report(

@@ -9,10 +9,10 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from appt2dispatch.compare import FINDING_CLASSES
 from appt2dispatch.masking import mask_text, mask_value
 from appt2dispatch.models import Finding, FindingClass, Note, Report
 
-CLASSES: tuple[FindingClass, ...] = ("blocker", "behavior", "expected", "cosmetic")
 VERDICT_TITLES = {
     "no-behavior-change": "no behavior change",
     "behavior-change": "behavior change",
@@ -73,19 +73,14 @@ def variable_name(path: str) -> str | None:
     return match.group(1) or match.group(2)
 
 
-def ordered_findings(findings: tuple[Finding, ...]) -> list[Finding]:
-    rank = {klass: index for index, klass in enumerate(CLASSES)}
-    return sorted(findings, key=lambda f: (rank[f.klass], f.resource, f.path))
-
-
 def count_classes(findings: tuple[Finding, ...]) -> dict[FindingClass, int]:
     counts = Counter(finding.klass for finding in findings)
-    return {klass: counts.get(klass, 0) for klass in CLASSES}
+    return {klass: counts.get(klass, 0) for klass in FINDING_CLASSES}
 
 
 def summary_line(findings: tuple[Finding, ...]) -> str:
     counts = count_classes(findings)
-    return ", ".join(f"{counts[klass]} {klass}" for klass in CLASSES)
+    return ", ".join(f"{counts[klass]} {klass}" for klass in FINDING_CLASSES)
 
 
 def display_value(value: Any, limit: int | None = None) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from appt2dispatch.compare import order_findings
 from appt2dispatch.models import Report
-from appt2dispatch.report.base import Reporter, count_classes, ordered_findings
+from appt2dispatch.report.base import Reporter, count_classes
 
 FORMAT_VERSION = 1
 
@@ -38,7 +39,7 @@ def report_document(report: Report) -> dict[str, Any]:
                 "new": finding.new,
                 "message": finding.message,
             }
-            for finding in ordered_findings(report.findings)
+            for finding in order_findings(report.findings)
         ],
         "renderers": {
             "old": report.renderers.get("old", ""),

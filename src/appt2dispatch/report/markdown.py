@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import html
 
+from appt2dispatch.compare import order_findings
 from appt2dispatch.models import Finding, Report
 from appt2dispatch.report.base import (
     VERDICT_TITLES,
     Reporter,
     describe_note,
     display_value,
-    ordered_findings,
     summary_line,
 )
 
@@ -29,7 +29,7 @@ class MarkdownReporter(Reporter):
     name = "markdown"
 
     def render(self, report: Report) -> str:
-        findings = ordered_findings(report.findings)
+        findings = order_findings(report.findings)
         main = [finding for finding in findings if finding.klass != "cosmetic"]
         cosmetic = [finding for finding in findings if finding.klass == "cosmetic"]
         # Room for the longest notice, so adding it never breaks the cap.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from appt2dispatch.contract import parse_lane_config, read_envfrom
 from appt2dispatch.load import envfrom_secret_keys
 from appt2dispatch.models import HelmRelease, Rendered, Translation
 from appt2dispatch.translate.comments import EnvContext, collect_value_comments, route_comments
@@ -20,7 +21,6 @@ from appt2dispatch.translate.env import EnvScope, envfrom_sources, map_env, map_
 from appt2dispatch.translate.find import find_dispatch_workload
 from appt2dispatch.translate.helmrelease import note_release_changes, translated_files
 from appt2dispatch.translate.image import map_image
-from appt2dispatch.translate.lanes import parse_lane_config
 from appt2dispatch.translate.network import map_route, map_service
 from appt2dispatch.translate.source import SourceIndex
 from appt2dispatch.translate.values_doc import Draft, render_values_yaml
@@ -110,12 +110,7 @@ def _envfrom_keys(
     given: Mapping[str, frozenset[str] | None] | None,
 ) -> dict[str, frozenset[str] | None]:
     """Keys each envFrom source is known to provide (None: unknown)."""
-    names = [
-        str(ref["name"])
-        for item in env_from
-        for field in ("secretRef", "configMapRef")
-        if isinstance(ref := item.get(field), Mapping) and ref.get("name")
-    ]
+    names = [source.name for source in read_envfrom(env_from) if source.name]
     if given is not None:
         return {name: given.get(name) for name in names}
     return dict(envfrom_secret_keys(release, names))

@@ -1,4 +1,4 @@
-"""The bundled dispatch chart's defaults and version, read from its own files.
+"""The bundled dispatch chart's defaults, read from its own values.yaml.
 
 The translator writes only what differs from these defaults, so they are read
 from the chart that ships with the package rather than restated here.
@@ -10,11 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.render.dispatch_chart import bundled_chart_dir
+from appt2dispatch.render.dispatch_chart import bundled_chart_dir, bundled_chart_version
 
 CHART_URL = "oci://ghcr.io/misospace/charts/dispatch"
 
 MISSING: Any = object()
+
+__all__ = ["CHART_URL", "MISSING", "bundled_chart_version", "chart_default", "chart_defaults"]
 
 
 @cache
@@ -22,13 +24,6 @@ def chart_defaults() -> dict[str, Any]:
     """The chart's values.yaml as plain data (key order kept)."""
     data = _load(bundled_chart_dir() / "values.yaml")
     return data if isinstance(data, dict) else {}
-
-
-@cache
-def bundled_chart_version() -> str:
-    """Chart.yaml `version`, read without loading Helm (translate stays light)."""
-    data = _load(bundled_chart_dir() / "Chart.yaml")
-    return str(data["version"])
 
 
 def chart_default(path: tuple[str, ...]) -> Any:

@@ -13,93 +13,44 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from appt2dispatch.contract import (
+    DATABASE_URL_VARIABLE,
+    LANE_CONFIG_VARIABLE,
+    SKIP_MIGRATIONS_VARIABLE,
+    STRUCTURED_VARIABLES,
+    AppVariable,
+    EnvFromSource,
+    parse_lane_config,
+    read_envfrom,
+)
 from appt2dispatch.translate.chart import MISSING, chart_default
-from appt2dispatch.translate.lanes import parse_lane_config
 from appt2dispatch.translate.source import SourceIndex, ValuesPath, dotted
 from appt2dispatch.translate.values_doc import Draft, TargetPath
 
-VarKind = Literal["text", "flag", "interval", "auth", "labels"]
-AUTH_MODES = ("basic", "oidc", "disabled")
 # Helm reads numbers as float64: larger integers would not survive exactly.
 _MAX_EXACT_INT = 2**53
 _CANONICAL_INT = re.compile(r"0|[1-9][0-9]*")
-
-
-@dataclass(frozen=True)
-class StructuredVar:
-    name: str
-    path: TargetPath
-    kind: VarKind
-    app_default: str
-
-
-STRUCTURED_VARS: tuple[StructuredVar, ...] = (
-    StructuredVar("DISPATCH_AUTH_MODE", ("config", "authMode"), "auth", "legacy bearer-token mode"),
-    StructuredVar("DISPATCH_EXCLUDED_LABELS", ("config", "excludedLabels"), "labels", "none"),
-    StructuredVar("DISPATCH_LLM_BASE_URL", ("config", "llmBaseUrl"), "text", "OPENAI_BASE_URL"),
-    StructuredVar(
-        "DISPATCH_HOSTED_GROOMER_ENABLED", ("config", "groomer", "enabled"), "flag", "off"
-    ),
-    StructuredVar("DISPATCH_GROOMER_MODEL", ("config", "groomer", "model"), "text", "none"),
-    StructuredVar(
-        "DISPATCH_GROOMER_DRY_RUN", ("config", "groomer", "dryRun"), "flag", "dry run, no writes"
-    ),
-    StructuredVar(
-        "DISPATCH_GROOMER_REPO_CONTEXT_ENABLED",
-        ("config", "groomer", "repoContext"),
-        "flag",
-        "off",
-    ),
-    StructuredVar("DISPATCH_SCHEDULER_ENABLED", ("config", "scheduler", "enabled"), "flag", "off"),
-    StructuredVar(
-        "DISPATCH_SYNC_INTERVAL_MS",
-        ("config", "scheduler", "intervals", "syncMs"),
-        "interval",
-        "900000",
-    ),
-    StructuredVar(
-        "DISPATCH_GROOMER_INTERVAL_MS",
-        ("config", "scheduler", "intervals", "groomerMs"),
-        "interval",
-        "600000",
-    ),
-    StructuredVar(
-        "DISPATCH_PR_FOLLOWUP_INTERVAL_MS",
-        ("config", "scheduler", "intervals", "prFollowupMs"),
-        "interval",
-        "900000",
-    ),
-    StructuredVar(
-        "DISPATCH_PRUNE_CLOSED_INTERVAL_MS",
-        ("config", "scheduler", "intervals", "pruneClosedMs"),
-        "interval",
-        "86400000",
-    ),
+_STRUCTURED_NAMES = frozenset(
+    {var.name for var in STRUCTURED_VARIABLES} | {LANE_CONFIG_VARIABLE, DATABASE_URL_VARIABLE}
 )
-LANE_VAR = "DISPATCH_LANE_CONFIG_JSON"
-DATABASE_VAR = "DATABASE_URL"
-SKIP_MIGRATIONS_VAR = "SKIP_DB_MIGRATIONS"
-_STRUCTURED_NAMES = frozenset({var.name for var in STRUCTURED_VARS} | {LANE_VAR, DATABASE_VAR})
 
 
 @dataclass(frozen=True)
 class EnvSource:
     """One envFrom entry of the old pod and the keys it is known to provide."""
 
-    kind: str  # "Secret" or "ConfigMap"
-    name: str
-    prefix: str
+    ref: EnvFromSource
     keys: frozenset[str] | None  # None: not known
 
     def provides(self, variable: str) -> bool:
-        if self.keys is None or not variable.startswith(self.prefix):
-            return False
-        return variable[len(self.prefix) :] in self.keys
+        """Known to provide `variable` (a source whose keys are unknown is not)."""
+        key = self.ref.key_for(variable)
+        return self.keys is not None and key is not None and key in self.keys
 
     def __str__(self) -> str:
-        return f'the {self.kind} "{self.name}"'
+        return f'the {self.ref.kind} "{self.ref.name}"'
 
 
 @dataclass(frozen=True)
@@ -116,16 +67,11 @@ class EnvScope:
 def envfrom_sources(
     env_from: Sequence[Mapping[str, Any]], known_keys: Mapping[str, frozenset[str] | None]
 ) -> list[EnvSource]:
-    sources = []
-    for item in env_from:
-        for field, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
-            ref = item.get(field)
-            if isinstance(ref, Mapping) and ref.get("name"):
-                name = str(ref["name"])
-                sources.append(
-                    EnvSource(kind, name, str(item.get("prefix") or ""), known_keys.get(name))
-                )
-    return sources
+    return [
+        EnvSource(source, known_keys.get(source.name))
+        for source in read_envfrom(env_from)
+        if source.name
+    ]
 
 
 def map_env_from(draft: Draft, env_from: Sequence[Mapping[str, Any]], scope: EnvScope) -> None:
@@ -169,11 +115,11 @@ def map_env(
             "env differently (structured keys first, then env by name): check the result",
             level="warning",
         )
-    for var in STRUCTURED_VARS:
+    for var in STRUCTURED_VARIABLES:
         _map_structured(draft, var, effective.pop(var.name, None), sources, scope)
-    _map_lanes(draft, effective.pop(LANE_VAR, None), scope)
-    _map_database(draft, effective.pop(DATABASE_VAR, None), scope)
-    _map_skip_migrations(draft, effective.pop(SKIP_MIGRATIONS_VAR, None), scope)
+    _map_lanes(draft, effective.pop(LANE_CONFIG_VARIABLE, None), scope)
+    _map_database(draft, effective.pop(DATABASE_URL_VARIABLE, None), scope)
+    _map_skip_migrations(draft, effective.pop(SKIP_MIGRATIONS_VARIABLE, None), scope)
     for name, item in effective.items():
         _keep_in_env(draft, name, item, scope, "no structured key")
     _note_unknown_sources(draft, sources)
@@ -181,30 +127,36 @@ def map_env(
 
 def _map_structured(
     draft: Draft,
-    var: StructuredVar,
+    var: AppVariable,
     item: Mapping[str, Any] | None,
     sources: Sequence[EnvSource],
     scope: EnvScope,
 ) -> None:
-    default = chart_default(var.path)
+    target = _target(var)
+    default = chart_default(target)
     if item is None:
         if default is not None and default is not MISSING:
-            draft.set(var.path, None, comment=_unset_reason(var, sources))
+            draft.set(target, None, comment=_unset_reason(var, sources))
         return
     if "valueFrom" in item:
-        _keep_in_env(draft, var.name, item, scope, f"a valueFrom has no {dotted(var.path)} form")
+        _keep_in_env(draft, var.name, item, scope, f"a valueFrom has no {dotted(target)} form")
         return
     text = str(item.get("value", ""))
     value = _structured_value(var, text)
     if value is MISSING:
-        _keep_in_env(draft, var.name, item, scope, f"{dotted(var.path)} cannot render {text!r}")
+        _keep_in_env(draft, var.name, item, scope, f"{dotted(target)} cannot render {text!r}")
         return
     path = scope.path_of(var.name)
-    draft.set(var.path, value, sources=[path] if path else [])
-    draft.note(f"env {var.name} -> {dotted(var.path)}", scope.source.location_of(path))
+    draft.set(target, value, sources=[path] if path else [])
+    draft.note(f"env {var.name} -> {dotted(target)}", scope.source.location_of(path))
 
 
-def _structured_value(var: StructuredVar, text: str) -> Any:
+def _target(var: AppVariable) -> TargetPath:
+    assert var.values_path is not None  # every structured variable has its chart key
+    return var.values_path
+
+
+def _structured_value(var: AppVariable, text: str) -> Any:
     """The structured value the chart renders back as exactly `text`, or MISSING."""
     if var.kind == "flag":
         return {"true": True, "false": False}.get(text, MISSING)
@@ -212,27 +164,27 @@ def _structured_value(var: StructuredVar, text: str) -> Any:
         if _CANONICAL_INT.fullmatch(text) and int(text) <= _MAX_EXACT_INT:
             return int(text)
         return MISSING
-    if var.kind == "auth":
-        return text if text in AUTH_MODES else MISSING
-    if var.kind == "labels":
+    if var.choices:
+        return text if text in var.choices else MISSING
+    if var.kind == "list":
         parts = text.split(",")
         if len(parts) > 1 and all(part and part == part.strip() for part in parts):
             return parts
     return text
 
 
-def _unset_reason(var: StructuredVar, sources: Sequence[EnvSource]) -> str:
+def _unset_reason(var: AppVariable, sources: Sequence[EnvSource]) -> str:
     providers = [source for source in sources if source.provides(var.name)]
     if providers:
         return f"unset: {providers[-1]} provides {var.name}"
-    return f"unset: the app's default is {var.app_default}"
+    return f"unset: the app's default is {var.unset_means}"
 
 
 def _note_unknown_sources(draft: Draft, sources: Sequence[EnvSource]) -> None:
     nulls = [
         var.name
-        for var in STRUCTURED_VARS
-        if draft.get(var.path) is None and draft.entries.get(var.path)
+        for var in STRUCTURED_VARIABLES
+        if draft.get(_target(var)) is None and draft.entries.get(_target(var))
     ]
     for source in sources:
         if source.keys is None and nulls:
@@ -248,9 +200,11 @@ def _map_lanes(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) ->
     if item is None:
         return
     if "valueFrom" in item:
-        _keep_in_env(draft, LANE_VAR, item, scope, "a valueFrom cannot be checked or structured")
+        _keep_in_env(
+            draft, LANE_CONFIG_VARIABLE, item, scope, "a valueFrom cannot be checked or structured"
+        )
         return
-    path = scope.path_of(LANE_VAR)
+    path = scope.path_of(LANE_CONFIG_VARIABLE)
     sources = [path] if path else []
     location = scope.source.location_of(path)
     result = parse_lane_config(str(item.get("value", "")))
@@ -258,21 +212,23 @@ def _map_lanes(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) ->
         draft.set(
             ("config", "lanes"),
             None,
-            comment=f"{LANE_VAR} was invalid: the app runs on its built-in lanes",
+            comment=f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
             sources=sources,
         )
         draft.note(
-            f"{LANE_VAR} is invalid ({'; '.join(result.errors)}): the running app ignores it "
-            "and uses its built-in lanes (default, backlog), so config.lanes stays null and the "
-            "variable is not carried over; fix the lanes on purpose if you want them",
+            f"{LANE_CONFIG_VARIABLE} is invalid ({'; '.join(result.errors)}): the running app "
+            "ignores it and uses its built-in lanes (default, backlog), so config.lanes stays null "
+            "and the variable is not carried over; fix the lanes on purpose if you want them",
             location,
             "warning",
         )
         return
     if result.warnings:
-        _keep_in_env(draft, LANE_VAR, item, scope, "the chart's values schema would reject it")
+        _keep_in_env(
+            draft, LANE_CONFIG_VARIABLE, item, scope, "the chart's values schema would reject it"
+        )
         draft.note(
-            f"{LANE_VAR} is valid for the app but the chart's schema rejects "
+            f"{LANE_CONFIG_VARIABLE} is valid for the app but the chart's schema rejects "
             f"{'; '.join(result.warnings)}: kept verbatim in env, config.lanes stays null",
             location,
             "warning",
@@ -281,20 +237,22 @@ def _map_lanes(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) ->
     draft.set(("config", "lanes"), [dict(lane) for lane in result.lanes], sources=sources)
     if result.lane_aliases is not None:
         draft.set(("config", "laneAliases"), dict(result.lane_aliases))
-    draft.note(f"env {LANE_VAR} -> config.lanes + config.laneAliases (same order)", location)
+    draft.note(
+        f"env {LANE_CONFIG_VARIABLE} -> config.lanes + config.laneAliases (same order)", location
+    )
     top_level = [key for key in result.unknown_keys if not key.startswith("lanes[")]
     in_lanes = [key for key in result.unknown_keys if key.startswith("lanes[")]
     if in_lanes:
         draft.note(
-            f"{LANE_VAR} has lane keys dispatch does not read, kept in config.lanes: "
+            f"{LANE_CONFIG_VARIABLE} has lane keys dispatch does not read, kept in config.lanes: "
             f"{', '.join(in_lanes)}",
             location,
             "warning",
         )
     if top_level:
         draft.note(
-            f"{LANE_VAR} has top-level keys dispatch does not read, dropped (the chart renders "
-            f"only lanes and laneAliases): {', '.join(top_level)}",
+            f"{LANE_CONFIG_VARIABLE} has top-level keys dispatch does not read, dropped (the "
+            f"chart renders only lanes and laneAliases): {', '.join(top_level)}",
             location,
             "dropped",
         )
@@ -313,10 +271,10 @@ def _map_database(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope)
         and ref.get("key")
     )
     if not simple:
-        _keep_in_env(draft, DATABASE_VAR, item, scope, "not a plain secretKeyRef")
+        _keep_in_env(draft, DATABASE_URL_VARIABLE, item, scope, "not a plain secretKeyRef")
         return
     assert isinstance(ref, Mapping)
-    path = scope.path_of(DATABASE_VAR)
+    path = scope.path_of(DATABASE_URL_VARIABLE)
     ref_path = (*path, "valueFrom", "secretKeyRef") if path else None
     written = scope.source.get(ref_path) if ref_path else None
     template = written.get("name") if isinstance(written, Mapping) else None
@@ -335,8 +293,8 @@ def _map_database(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope)
         ("database", "key"), str(ref["key"]), sources=[(*ref_path, "key")] if ref_path else []
     )
     draft.note(
-        f"env {DATABASE_VAR} (secretKeyRef {ref['name']}/{ref['key']}) -> database.existingSecret "
-        "+ database.key; the migration Job reads it too",
+        f"env {DATABASE_URL_VARIABLE} (secretKeyRef {ref['name']}/{ref['key']}) -> "
+        "database.existingSecret + database.key; the migration Job reads it too",
         scope.source.location_of(path),
     )
 
@@ -344,7 +302,7 @@ def _map_database(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope)
 def _map_skip_migrations(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) -> None:
     if item is None:
         return
-    location = scope.source.location_of(scope.path_of(SKIP_MIGRATIONS_VAR))
+    location = scope.source.location_of(scope.path_of(SKIP_MIGRATIONS_VARIABLE))
     if item.get("value") == "true" and "valueFrom" not in item:
         draft.set(
             ("migrations", "enabled"),
@@ -360,7 +318,7 @@ def _map_skip_migrations(draft: Draft, item: Mapping[str, Any] | None, scope: En
         )
         return
     draft.note(
-        f'env {SKIP_MIGRATIONS_VAR} dropped: the chart sets it to "true" on the app pods and '
+        f'env {SKIP_MIGRATIONS_VARIABLE} dropped: the chart sets it to "true" on the app pods and '
         "migrates once in a hook Job (the old pod migrated at start)",
         location,
         "dropped",

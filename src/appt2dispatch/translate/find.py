@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from appt2dispatch.contract import DISPATCH_IMAGE_REPOSITORIES, is_dispatch_image
 from appt2dispatch.errors import RefusedError, ReleaseError
 from appt2dispatch.models import HelmRelease, Rendered
-from appt2dispatch.translate.image import DISPATCH_REPOSITORIES, is_dispatch_image
 from appt2dispatch.translate.source import SourceIndex
 
 # Where each workload kind keeps its pod spec.
@@ -113,7 +113,7 @@ def find_dispatch_workload(release: HelmRelease, old: Rendered) -> DispatchWorkl
     if not found:
         seen = ", ".join(dict.fromkeys(images)) or "none"
         raise ReleaseError(
-            f"not a dispatch release: no container runs {' or '.join(DISPATCH_REPOSITORIES)} "
+            f"not a dispatch release: no container runs {' or '.join(DISPATCH_IMAGE_REPOSITORIES)} "
             f"(images found: {seen})",
             release.document.location,
         )

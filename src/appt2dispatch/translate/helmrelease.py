@@ -119,6 +119,9 @@ def translated_files(
     return files
 
 
+_BOM = "\ufeff"
+
+
 def _chart_ref_name(release: HelmRelease) -> str | None:
     ref = release.chart_ref
     if ref is None:
@@ -134,6 +137,10 @@ def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: 
 
     data = copy.deepcopy(release.document.data)
     spec = data["spec"]
+    # A flow-style (or JSON) release would dump `values` inside `{...}`, where the
+    # commented block cannot be spliced in: the path to it goes block style.
+    for node in (data, spec):
+        node.fa.set_block_style()
     chart_ref = CommentedMap([("kind", "OCIRepository"), ("name", oci_name)])
     old_ref = spec.get("chartRef")
     if (
@@ -158,7 +165,8 @@ def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: 
 
 def _splice_values(text: str, values_yaml: str) -> str:
     """Put the commented values document where the placeholder is, indented below it."""
-    match = re.search(rf"^(?P<indent>[ ]*)values: {_PLACEHOLDER}$", text, re.M)
+    # The key keeps its quotes when the file quoted it (`"values":` in JSON-style YAML).
+    match = re.search(rf"^(?P<indent>[ ]*)([\"']?)values\2: {_PLACEHOLDER}$", text, re.M)
     assert match is not None, "placeholder lost while dumping the HelmRelease"
     indent = match.group("indent")
     if values_yaml.strip() in ("", "{}"):
@@ -253,7 +261,7 @@ def _starts_with_marker(document: YamlDocument) -> bool:
         text = document.path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return True
-    return text.lstrip().startswith("---")
+    return text.removeprefix(_BOM).lstrip().startswith("---")
 
 
 def _in_place(edits: list[tuple[YamlDocument, str]]) -> list[OutputFile]:
@@ -268,15 +276,17 @@ def _in_place(edits: list[tuple[YamlDocument, str]]) -> list[OutputFile]:
         except (OSError, UnicodeDecodeError):
             files.append(OutputFile(path, "".join(text for _, text in replacements)))
             continue
-        spans = [(_document_span(original, document), text) for document, text in replacements]
-        content = original
+        # A UTF-8 BOM is the file's signature, not part of its first document: keep it.
+        bom = _BOM if original.startswith(_BOM) else ""
+        content = original[len(bom) :]
+        spans = [(_document_span(content, document), text) for document, text in replacements]
         for (start, end), text in sorted(spans, reverse=True):
             starts_with_marker = content[start:end].startswith("---")
             body = text.removeprefix("---\n")
             content = (
                 content[:start] + ("---\n" if starts_with_marker else "") + body + content[end:]
             )
-        files.append(OutputFile(path, content, original))
+        files.append(OutputFile(path, bom + content, original))
     return files
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from appt2dispatch.contract import parse_image_reference
 from appt2dispatch.models import SourceLocation
 from appt2dispatch.translate.chart import bundled_chart_version, chart_default
 from appt2dispatch.translate.source import ValuesPath
 from appt2dispatch.translate.values_doc import Draft
-
-DISPATCH_REPOSITORIES = ("ghcr.io/misospace/dispatch", "ghcr.io/misospace/mission-control")
 
 _SHA256_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # The semver core of a tag such as `0.5.17`, `v0.5.17` or `0.5.17-rc.1`.
@@ -18,35 +16,6 @@ _SEMVER = re.compile(
     r"v?(?P<version>(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)"
 )
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    repository: str
-    tag: str
-    digest: str
-
-    def __str__(self) -> str:
-        text = self.repository
-        if self.tag:
-            text += f":{self.tag}"
-        if self.digest:
-            text += f"@{self.digest}"
-        return text
-
-
-def parse_image(reference: str) -> ImageRef:
-    """Split `registry[:port]/path:tag@digest`; a missing part is ""."""
-    name, _, digest = reference.partition("@")
-    tag = ""
-    colon = name.rfind(":")
-    if colon > name.rfind("/"):
-        name, tag = name[:colon], name[colon + 1 :]
-    return ImageRef(repository=name, tag=tag, digest=digest)
-
-
-def is_dispatch_image(reference: str) -> bool:
-    return parse_image(reference).repository in DISPATCH_REPOSITORIES
 
 
 def chart_version_from_tag(tag: str) -> str | None:
@@ -65,7 +34,7 @@ def map_image(
     follow_chart_version: bool,
 ) -> str:
     """image.* entries; returns the chart version (== app version) to pin."""
-    image = parse_image(reference)
+    image = parse_image_reference(reference)
     sources = {part: [(*image_path, part)] if image_path else [] for part in ("repository", "tag")}
     renamed = image.repository != chart_default(("image", "repository"))
     draft.set(
@@ -74,7 +43,7 @@ def map_image(
         comment="the image's former name" if renamed else None,
         sources=sources["repository"],
     )
-    version = chart_version or chart_version_from_tag(image.tag)
+    version = chart_version or chart_version_from_tag(image.tag or "")
     if version is None:
         version = bundled_chart_version()
         draft.note(
@@ -89,7 +58,7 @@ def map_image(
             f"{image.repository}:{version} (the chart's appVersion) without a digest, so one "
             "bump of the OCIRepository tag moves chart and app together",
             location,
-            "warning" if chart_version_from_tag(image.tag) != version else "info",
+            "warning" if chart_version_from_tag(image.tag or "") != version else "info",
         )
         return version
     if image.digest and not _SHA256_DIGEST.fullmatch(image.digest):

@@ -86,17 +86,7 @@ def map_service(
     else:
         default_name = chart_default(("service", "portName"))
         draft.note(f'{label} port has no name; the chart names it "{default_name}"')
-    metadata = service.get("metadata") or {}
-    draft.set(
-        ("service", "annotations"),
-        metadata.get("annotations") or {},
-        sources=child_path(values_path, "annotations"),
-    )
-    draft.set(
-        ("service", "labels"),
-        user_labels(metadata.get("labels")),
-        sources=child_path(values_path, "labels"),
-    )
+    _map_metadata(draft, "service", service, values_path)
     return _rename(draft, service, "", "Service", namespace, fullname)
 
 
@@ -171,18 +161,25 @@ def map_route(
         _route_rules(spec.get("rules") or [], workload, route_namespace),
         sources=child_path(values_path, "rules"),
     )
-    metadata = route.get("metadata") or {}
+    _map_metadata(draft, "httpRoute", route, values_path)
+    return _rename(draft, route, GATEWAY_GROUP, "HTTPRoute", namespace, fullname)
+
+
+def _map_metadata(
+    draft: Draft, key: str, obj: Mapping[str, Any], values_path: ValuesPath | None
+) -> None:
+    """Annotations and user labels (not the chart's own) -> `<key>.annotations` and `.labels`."""
+    metadata = obj.get("metadata") or {}
     draft.set(
-        ("httpRoute", "annotations"),
+        (key, "annotations"),
         metadata.get("annotations") or {},
         sources=child_path(values_path, "annotations"),
     )
     draft.set(
-        ("httpRoute", "labels"),
+        (key, "labels"),
         user_labels(metadata.get("labels")),
         sources=child_path(values_path, "labels"),
     )
-    return _rename(draft, route, GATEWAY_GROUP, "HTTPRoute", namespace, fullname)
 
 
 def _route_rules(rules: list[Mapping[str, Any]], workload: DispatchWorkload, namespace: str) -> Any:

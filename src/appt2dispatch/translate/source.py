@@ -39,28 +39,23 @@ class SourceIndex:
     dotted = staticmethod(dotted)
 
     def get(self, path: ValuesPath) -> Any:
-        node: Any = self.values
-        for part in path:
-            if isinstance(part, int):
-                if not isinstance(node, list) or part >= len(node):
-                    return None
-                node = node[part]
-            else:
-                if not isinstance(node, Mapping) or part not in node:
-                    return None
-                node = node[part]
-        return node
+        found, node = self._walk(path)
+        return node if found else None
 
     def exists(self, path: ValuesPath) -> bool:
+        return self._walk(path)[0]
+
+    def _walk(self, path: ValuesPath) -> tuple[bool, Any]:
+        """Whether `path` is in the values (a key holding null counts), and what is there."""
         node: Any = self.values
         for part in path:
             if isinstance(part, int):
                 if not isinstance(node, list) or part >= len(node):
-                    return False
+                    return False, None
             elif not isinstance(node, Mapping) or part not in node:
-                return False
+                return False, None
             node = node[part]
-        return True
+        return True, node
 
     def first_existing(self, paths: Iterable[ValuesPath]) -> ValuesPath | None:
         return next((path for path in paths if self.exists(path)), None)

@@ -2,7 +2,9 @@
 
 dispatch catches both `JSON.parse` errors and validation errors, logs them and runs
 on its built-in lanes, so "invalid" here means "the running app ignores this value".
-The rules follow reference/lane-config.md (dispatch's `validateLaneConfigSet`).
+The rules follow reference/lane-config.md (dispatch's `validateLaneConfigSet`);
+translate (what to write into `config.lanes`) and compare (which lanes each side
+runs on) both judge the value here, so they can never disagree about it.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ def _validation_errors(parsed: Any) -> list[str]:
         if not isinstance(lane_id, str) or not js_trim(lane_id):
             errors.append(f"{where}.id must be a non-empty string")
         elif lane_id in seen_ids:
-            errors.append(f"{where}.id {lane_id!r} is used by more than one lane")
+            errors.append(
+                f"{where}.id {lane_id!r} is used by more than one lane: an id may not appear twice"
+            )
         else:
             seen_ids.add(lane_id)
         title = lane.get("title")
@@ -111,7 +115,8 @@ def _alias_errors(aliases: Any, lane_ids: set[str], present: bool) -> list[str]:
     if not isinstance(aliases, dict):
         return [f"`laneAliases` is a JSON {_json_type(aliases)}, not an object"]
     return [
-        f"laneAliases.{alias} points to {json.dumps(target)}, which is not a configured lane id"
+        f"laneAliases.{alias}: the alias points to {json.dumps(target)}, "
+        "which is not a configured lane id"
         for alias, target in aliases.items()
         if not isinstance(target, str) or target not in lane_ids
     ]

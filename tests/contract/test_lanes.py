@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from appt2dispatch.translate import parse_lane_config
+from appt2dispatch.contract import parse_lane_config
 
 LOCAL = {"id": "local", "title": "Local", "claimable": True, "role": "default"}
 BACKLOG = {"id": "backlog", "title": "Backlog", "claimable": False}

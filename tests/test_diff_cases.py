@@ -1,0 +1,86 @@
+"""Acceptance cases for `appt2dispatch diff`: every folder under fixtures/diff/ is one case.
+
+A case folder holds:
+- `helmrelease.yaml`: the input, plus any sibling manifests it sees (ExternalSecret,
+  OCIRepository) and files its arguments name (e.g. `--old-manifests live.yaml`);
+- `args.txt` (optional): extra command-line arguments, shell-quoted, paths relative to
+  the case folder (the command runs there, with `--namespace llm` before them);
+- `expected.json`: the verdict and the sorted [class, resource, path] of every finding
+  that is not cosmetic (or `{"error": ...}`, the message of an exit-2 failure);
+- `expected-exit.txt`: the exit code.
+
+UPDATE_GOLDENS=1 rewrites expected.json and expected-exit.txt from the current output:
+review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from appt2dispatch.cli import cli
+from conftest import FIXTURES_DIR
+
+CASES_DIR = FIXTURES_DIR / "diff"
+CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir()) if CASES_DIR.is_dir() else []
+UPDATE = os.environ.get("UPDATE_GOLDENS") == "1"
+ERROR_PREFIX = "appt2dispatch: error: "
+
+
+def run_diff(case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str, Any]]:
+    args_file = case / "args.txt"
+    extra = shlex.split(args_file.read_text(encoding="utf-8")) if args_file.exists() else []
+    monkeypatch.chdir(case)
+    result = CliRunner().invoke(
+        cli,
+        ["diff", "helmrelease.yaml", "--format", "json", "--namespace", "llm", *extra],
+    )
+    if result.exit_code == 2:
+        assert result.stderr.startswith(ERROR_PREFIX), result.stderr
+        return 2, {"error": result.stderr.removeprefix(ERROR_PREFIX).strip()}
+    assert result.exit_code in (0, 1), (result.output, result.stderr, result.exception)
+    report = json.loads(result.stdout)
+    findings = sorted(
+        [finding["class"], finding["resource"], finding["path"]]
+        for finding in report["findings"]
+        if finding["class"] != "cosmetic"
+    )
+    return result.exit_code, {"verdict": report["verdict"], "findings": findings}
+
+
+def dump_outcome(outcome: dict[str, Any]) -> str:
+    """JSON with one finding a line, so a golden's diff reads finding by finding."""
+    if "findings" not in outcome:
+        return json.dumps(outcome, indent=2, ensure_ascii=False) + "\n"
+    rows = ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in outcome["findings"])
+    findings = f"[\n{rows}\n  ]" if rows else "[]"
+    verdict = json.dumps(outcome["verdict"])
+    return f'{{\n  "verdict": {verdict},\n  "findings": {findings}\n}}\n'
+
+
+def check(path: Path, actual: str) -> None:
+    if UPDATE:
+        path.write_text(actual, encoding="utf-8")
+    assert path.is_file(), f"{path} is missing: run with UPDATE_GOLDENS=1 and review it"
+    assert actual == path.read_text(encoding="utf-8"), f"{path} differs"
+
+
+def test_there_are_cases() -> None:
+    assert len(CASES) >= 8, CASES_DIR
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+def test_diff_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    exit_code, outcome = run_diff(case, monkeypatch)
+    check(case / "expected.json", dump_outcome(outcome))
+    assert json.loads(dump_outcome(outcome)) == outcome
+    check(case / "expected-exit.txt", f"{exit_code}\n")
+    verdict = outcome.get("verdict")
+    if verdict is not None:  # the exit code follows the verdict, whatever the goldens say
+        assert exit_code == (0 if verdict == "no-behavior-change" else 1)
