@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from appt2dispatch.models import (
     HelmRelease,
@@ -114,15 +113,15 @@ def render_old(release: HelmRelease, options: OldSideOptions) -> Rendered:
 
 def envfrom_names(rendered: Rendered) -> list[str]:
     """Every Secret/ConfigMap name an old-side pod loads with envFrom, in order."""
+    from appt2dispatch.contract import read_envfrom
+    from appt2dispatch.kube import pod_containers
+
     names: list[str] = []
     for obj in rendered.objects:
-        for container in _pod_containers(obj):
-            for source in container.get("envFrom") or []:
-                for ref_key in ("secretRef", "configMapRef"):
-                    ref = source.get(ref_key) if isinstance(source, Mapping) else None
-                    name = ref.get("name") if isinstance(ref, Mapping) else None
-                    if isinstance(name, str) and name not in names:
-                        names.append(name)
+        for container in pod_containers(obj):
+            for source in read_envfrom(container.get("envFrom") or []):
+                if source.name and source.name not in names:
+                    names.append(source.name)
     return names
 
 
@@ -201,23 +200,3 @@ def diff(
         files=files,
     )
     return DiffOutcome(release, old, translation, new, tuple(files), report)
-
-
-def _pod_containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    spec = obj.get("spec")
-    if not isinstance(spec, Mapping):
-        return []
-    template = spec.get("template")
-    if obj.get("kind") == "CronJob":
-        job_template = spec.get("jobTemplate")
-        job_spec = job_template.get("spec") if isinstance(job_template, Mapping) else None
-        template = job_spec.get("template") if isinstance(job_spec, Mapping) else None
-    pod = template.get("spec") if isinstance(template, Mapping) else None
-    if not isinstance(pod, Mapping):
-        return []
-    found: list[Mapping[str, Any]] = []
-    for key in ("initContainers", "containers"):
-        for container in pod.get(key) or []:
-            if isinstance(container, Mapping):
-                found.append(container)
-    return found

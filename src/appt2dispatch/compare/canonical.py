@@ -19,6 +19,7 @@ from appt2dispatch.compare.spelling import (
     normalise_quantity,
     resolve_port,
 )
+from appt2dispatch.kube import CONTAINER_LISTS, POD_TEMPLATE_PATHS
 
 CLUSTER_SCOPED_KINDS = frozenset(
     {
@@ -37,16 +38,6 @@ CLUSTER_SCOPED_KINDS = frozenset(
     }
 )
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
-# Where each kind keeps its pod template.
-POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
-CONTAINER_LISTS = ("initContainers", "containers")
 # Maps whose values are data: an empty string there is a value, not "unset".
 _STRING_MAPS = frozenset(
     {"labels", "annotations", "matchLabels", "nodeSelector", "data", "stringData", "selector"}
@@ -78,14 +69,6 @@ def api_group(api_version: object) -> str:
     """`apps/v1` -> `apps`; `v1` -> `` (the core group)."""
     text = str(api_version or "")
     return text.split("/", 1)[0] if "/" in text else ""
-
-
-def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The pod template of a workload, Job or CronJob; None for other kinds."""
-    node: Any = obj
-    for key in POD_TEMPLATE_PATHS.get(str(obj.get("kind")), ()):
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) and node is not obj else None
 
 
 def prune_empty(value: Any, key: str | None = None, *, in_string_map: bool = False) -> Any:

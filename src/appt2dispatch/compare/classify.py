@@ -12,14 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appt2dispatch.compare.canonical import (
-    POD_TEMPLATE_PATHS,
-    WORKLOAD_KINDS,
-    pod_template,
-)
+from appt2dispatch.compare.canonical import WORKLOAD_KINDS
 from appt2dispatch.compare.diffing import Change
 from appt2dispatch.compare.migration import is_helm_hook
 from appt2dispatch.compare.spelling import normalise_quantity, split_image
+from appt2dispatch.kube import POD_TEMPLATE_PATHS, pod_template
 from appt2dispatch.models import FindingClass, ObjectKey
 
 Rule = tuple[FindingClass, str]

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from appt2dispatch.compare.canonical import CONTAINER_LISTS, pod_template
 from appt2dispatch.compare.env import ContainerEnv, container_env, database_source
 from appt2dispatch.contract import SKIP_MIGRATIONS_VARIABLE
+from appt2dispatch.kube import CONTAINER_LISTS, pod_template
 from appt2dispatch.models import FindingClass, ObjectKey
 
 _MIGRATE_COMMAND = re.compile(r"prisma\s+migrate\s+deploy")

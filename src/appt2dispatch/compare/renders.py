@@ -6,14 +6,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from appt2dispatch.compare.canonical import (
-    CONTAINER_LISTS,
-    POD_TEMPLATE_PATHS,
-    PodFacts,
-    SideFacts,
-    canonicalise_object,
-    pod_template,
-)
+from appt2dispatch.compare.canonical import PodFacts, SideFacts, canonicalise_object
 from appt2dispatch.compare.classify import (
     PairContext,
     RenderIndex,
@@ -27,6 +20,7 @@ from appt2dispatch.compare.env import EnvComparison, compare_container_env, cont
 from appt2dispatch.compare.migration import judge_added_job, judge_skip_migrations
 from appt2dispatch.compare.pairing import format_path, infer_namespace, object_key, pair_objects
 from appt2dispatch.compare.spelling import normalise_int_or_string
+from appt2dispatch.kube import CONTAINER_LISTS, POD_TEMPLATE_PATHS, pod_template
 from appt2dispatch.models import (
     Finding,
     FindingClass,

@@ -8,19 +8,9 @@ from typing import Any
 
 from appt2dispatch.contract import DISPATCH_IMAGE_REPOSITORIES, is_dispatch_image
 from appt2dispatch.errors import RefusedError, ReleaseError
+from appt2dispatch.kube import POD_TEMPLATE_PATHS, pod_spec
 from appt2dispatch.models import HelmRelease, Rendered
 from appt2dispatch.translate.source import SourceIndex
-
-# Where each workload kind keeps its pod spec.
-_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Pod": ("spec",),
-}
 
 # app-template values keys that render objects of a kind (to name a refused object).
 _VALUES_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -75,15 +65,7 @@ class DispatchWorkload:
 
 
 def pod_spec_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    path = _POD_SPEC_PATHS.get(str(obj.get("kind")))
-    if path is None:
-        return None
-    node: Any = obj
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node if isinstance(node, Mapping) else None
+    return pod_spec(obj)
 
 
 def object_label(obj: Mapping[str, Any]) -> str:
@@ -179,7 +161,7 @@ def _collect_related(
 def _refuse_object(source: SourceIndex, obj: Mapping[str, Any], why: str) -> None:
     kind = str(obj.get("kind"))
     keys = _VALUES_KEYS_BY_KIND.get(kind, ())
-    if kind in _POD_SPEC_PATHS:
+    if kind in POD_TEMPLATE_PATHS or kind == "Pod":
         path = source.controller_path(obj)
     else:
         path = source.first_existing([(key,) for key in keys])

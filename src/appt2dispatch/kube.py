@@ -1,0 +1,54 @@
+"""Where Kubernetes objects keep their pods: one table for every stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Where each kind keeps its pod template (metadata + spec).
+POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+CONTAINER_LISTS = ("initContainers", "containers")
+
+
+def dig(node: Any, path: tuple[str, ...]) -> Any:
+    """Follow `path` through nested mappings; None where it breaks off."""
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
+
+
+def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod template of a workload, Job or CronJob; None for other kinds."""
+    path = POD_TEMPLATE_PATHS.get(str(obj.get("kind")))
+    node = dig(obj, path) if path else None
+    return node if isinstance(node, Mapping) else None
+
+
+def pod_spec(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod spec of a Pod, workload, Job or CronJob; None for other kinds."""
+    if obj.get("kind") == "Pod":
+        spec = obj.get("spec")
+    else:
+        template = pod_template(obj)
+        spec = template.get("spec") if template is not None else None
+    return spec if isinstance(spec, Mapping) else None
+
+
+def pod_containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Init containers then containers of the object's pod, if it has one."""
+    spec = pod_spec(obj)
+    if spec is None:
+        return []
+    return [
+        container
+        for field in CONTAINER_LISTS
+        for container in spec.get(field) or []
+        if isinstance(container, Mapping)
+    ]
