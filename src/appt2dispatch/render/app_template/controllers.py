@@ -15,10 +15,9 @@ from typing import Any
 from appt2dispatch.render.app_template.context import RenderContext
 from appt2dispatch.render.app_template.naming import (
     NAMING_KEYS,
-    all_labels,
+    object_metadata,
     resource_name,
     selector_labels,
-    user_metadata,
 )
 from appt2dispatch.render.app_template.pods import pod_template
 from appt2dispatch.render.app_template.serviceaccounts import service_account_name
@@ -86,21 +85,13 @@ def _controller(
         check_keys(controller, _CRONJOB_KEYS, path)
     else:
         refuse(join_path(path, "type"), f"controller type {kind!r} is outside the built-in model")
-    labels = {
-        **all_labels(ctx),
-        **user_metadata(controller.get("labels"), join_path(path, "labels"), labels=True),
-        "app.kubernetes.io/controller": cid,
-    }
-    metadata: dict[str, Any] = {
-        "name": resource_name(ctx, cid, controller, count, path),
-        "labels": labels,
-    }
-    annotations = user_metadata(
-        controller.get("annotations"), join_path(path, "annotations"), labels=False
+    metadata = object_metadata(
+        ctx,
+        resource_name(ctx, cid, controller, count, path),
+        controller,
+        path,
+        {"app.kubernetes.io/controller": cid},
     )
-    if annotations:
-        metadata["annotations"] = annotations
-    metadata["namespace"] = ctx.namespace
     account = service_account_name(ctx, cid, controller)
     if kind == "deployment":
         return {

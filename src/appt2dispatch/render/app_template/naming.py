@@ -129,6 +129,32 @@ def selector_labels(ctx: RenderContext, controller_id: str) -> dict[str, str]:
     }
 
 
+def object_metadata(
+    ctx: RenderContext,
+    name: str,
+    values: Mapping[str, Any],
+    path: str,
+    extra_labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """`metadata` as the chart writes it: name, labels, annotations (if any), namespace.
+
+    Key order matters for identical output: the chart emits them in this order.
+    """
+    labels = {
+        **all_labels(ctx),
+        **user_metadata(values.get("labels"), join_path(path, "labels"), labels=True),
+        **(extra_labels or {}),
+    }
+    metadata: dict[str, Any] = {"name": name, "labels": labels}
+    annotations = user_metadata(
+        values.get("annotations"), join_path(path, "annotations"), labels=False
+    )
+    if annotations:
+        metadata["annotations"] = annotations
+    metadata["namespace"] = ctx.namespace
+    return metadata
+
+
 def user_metadata(value: Any, path: str, *, labels: bool) -> dict[str, str]:
     """User labels/annotations: plain strings, no templates, no chart-owned label keys."""
     mapping = expect_mapping(value, path)

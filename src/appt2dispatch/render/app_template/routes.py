@@ -15,9 +15,8 @@ from typing import Any
 from appt2dispatch.render.app_template.context import RenderContext
 from appt2dispatch.render.app_template.naming import (
     NAMING_KEYS,
-    all_labels,
+    object_metadata,
     resource_name,
-    user_metadata,
 )
 from appt2dispatch.render.app_template.services import ServiceInfo, enabled_services, primary_port
 from appt2dispatch.render.app_template.tpl import render_tpl
@@ -75,20 +74,7 @@ def _route(
     kind = values.get("kind") or "HTTPRoute"
     if kind != "HTTPRoute":
         refuse(join_path(path, "kind"), f"{kind} is outside the built-in model")
-    labels = {
-        **all_labels(ctx),
-        **user_metadata(values.get("labels"), join_path(path, "labels"), labels=True),
-    }
-    metadata: dict[str, Any] = {
-        "name": resource_name(ctx, route_id, values, count, path),
-        "labels": labels,
-    }
-    annotations = user_metadata(
-        values.get("annotations"), join_path(path, "annotations"), labels=False
-    )
-    if annotations:
-        metadata["annotations"] = annotations
-    metadata["namespace"] = ctx.namespace
+    metadata = object_metadata(ctx, resource_name(ctx, route_id, values, count, path), values, path)
     spec: dict[str, Any] = {"parentRefs": _parent_refs(ctx, values, path)}
     hostnames = expect_list(values.get("hostnames"), join_path(path, "hostnames"))
     if hostnames:

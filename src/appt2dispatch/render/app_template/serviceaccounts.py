@@ -16,9 +16,8 @@ from typing import Any
 from appt2dispatch.render.app_template.context import RenderContext
 from appt2dispatch.render.app_template.naming import (
     NAMING_KEYS,
-    all_labels,
+    object_metadata,
     resource_name,
-    user_metadata,
 )
 from appt2dispatch.render.app_template.values import (
     check_keys,
@@ -108,21 +107,7 @@ def service_account_name(
 
 
 def render_service_account(ctx: RenderContext, account: ServiceAccountInfo) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "name": account.name,
-        "labels": {
-            **all_labels(ctx),
-            **user_metadata(
-                account.values.get("labels"), join_path(account.path, "labels"), labels=True
-            ),
-        },
-    }
-    annotations = user_metadata(
-        account.values.get("annotations"), join_path(account.path, "annotations"), labels=False
-    )
-    if annotations:
-        metadata["annotations"] = annotations
-    metadata["namespace"] = ctx.namespace
+    metadata = object_metadata(ctx, account.name, account.values, account.path)
     rendered: dict[str, Any] = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}
     if "automountServiceAccountToken" in account.values:
         rendered["automountServiceAccountToken"] = expect_bool(

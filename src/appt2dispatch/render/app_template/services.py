@@ -9,10 +9,9 @@ from typing import Any
 from appt2dispatch.render.app_template.context import RenderContext
 from appt2dispatch.render.app_template.naming import (
     NAMING_KEYS,
-    all_labels,
+    object_metadata,
     resource_name,
     selector_labels,
-    user_metadata,
 )
 from appt2dispatch.render.app_template.values import (
     check_keys,
@@ -164,18 +163,9 @@ def render_service(ctx: RenderContext, service: ServiceInfo) -> dict[str, Any]:
     svc_type = values.get("type") or "ClusterIP"
     if svc_type not in _SERVICE_TYPES:
         refuse(join_path(path, "type"), f"service type {svc_type!r} is outside the built-in model")
-    labels = {
-        **all_labels(ctx),
-        **user_metadata(values.get("labels"), join_path(path, "labels"), labels=True),
-        "app.kubernetes.io/service": service.name,
-    }
-    metadata: dict[str, Any] = {"name": service.name, "labels": labels}
-    annotations = user_metadata(
-        values.get("annotations"), join_path(path, "annotations"), labels=False
+    metadata = object_metadata(
+        ctx, service.name, values, path, {"app.kubernetes.io/service": service.name}
     )
-    if annotations:
-        metadata["annotations"] = annotations
-    metadata["namespace"] = ctx.namespace
     spec: dict[str, Any] = {"type": svc_type}
     if not go_empty(values.get("clusterIP")):
         if svc_type != "ClusterIP":

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
-from appt2dispatch.errors import RefusedError
+from appt2dispatch.errors import ModelRefusedError
 
 SUGGESTION = "render the old side with --app-template-chart or --old-manifests"
 
@@ -27,8 +27,8 @@ def join_path(path: str, key: object) -> str:
 
 def refuse(path: str, reason: str) -> NoReturn:
     """Stop: the built-in model cannot reproduce what the real chart does here."""
-    raise RefusedError(
-        f"built-in app-template model cannot render `{path}`: {reason}; {SUGGESTION}"
+    raise ModelRefusedError(
+        f"built-in app-template model cannot render `{path}`: {reason}; {SUGGESTION}", path
     )
 
 
