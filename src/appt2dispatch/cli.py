@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from appt2dispatch import __version__
-from appt2dispatch.errors import Appt2DispatchError, InputError
+from appt2dispatch.errors import Appt2DispatchError, InputError, WriteError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
@@ -269,10 +269,13 @@ def _format_report(report: Any, output_format: str, json_report: str | None = No
 
 
 def _write_report(path: Path, report: Any, output_format: str) -> None:
+    _write_text(path, _format_report(report, output_format))
+
+
+def _write_text(path: Path, content: str) -> None:
     from appt2dispatch.models import OutputFile
     from appt2dispatch.write import write_all_or_nothing
 
-    content = _format_report(report, output_format)
     write_all_or_nothing([OutputFile(path, content)], journal_dir=path.parent.resolve())
 
 
@@ -391,7 +394,12 @@ def translate(
             target = Path(output_dir)
             if target.exists() and not target.is_dir():
                 raise InputError("exists and is not a directory", _location(target))
-            target.mkdir(parents=True, exist_ok=True)
+            try:
+                target.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a file in the way, no permission
+                raise WriteError(
+                    f"cannot create the directory: {exc.strerror or exc}", _location(target)
+                ) from None
             files = pipeline.output_files(loaded, translation, out_dir=target)
             if output_format == "json":
                 files = [_as_json_values(file, translation) for file in files]
@@ -434,6 +442,19 @@ def _as_json_values(file: Any, translation: Any) -> Any:
 )
 @click.option("--namespace", "-n", metavar="NS", help="Fallback namespace for releases.")
 @_with_options(OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Only the releases in FILE (repeatable), e.g. the files a pull request changes; "
+    "the rest of the tree still provides Kustomizations, OCIRepositories and Secrets.",
+)
+@click.option(
+    "--json-report",
+    type=click.Path(dir_okay=False),
+    help="Also write the JSON form of this run's report to this file.",
+)
 def migrate(
     root: str,
     write_changes: bool,
@@ -445,6 +466,8 @@ def migrate(
     app_template_version: str | None,
     chart_version: str | None,
     follow_chart_version: bool,
+    only: tuple[str, ...],
+    json_report: str | None,
 ) -> None:
     """Find dispatch HelmReleases on app-template under ROOT and migrate them.
 
@@ -479,7 +502,10 @@ def migrate(
             namespace=namespace,
             old_options=_build_old(old_manifests, app_template_chart, app_template_version),
             translate_options=TranslateOptions(chart_version, follow_chart_version),
+            only=tuple(Path(path) for path in only),
         )
+        if json_report:
+            _write_text(Path(json_report), migration.format_result(result, "json"))
         if result.recovered:
             click.echo("appt2dispatch: rolled back an interrupted earlier write", err=True)
         click.echo(migration.format_result(result, output_format), nl=False)

@@ -80,8 +80,12 @@ def migrate_tree(
     namespace: str | None = None,
     old_options: OldSideOptions | None = None,
     translate_options: TranslateOptions | None = None,
+    only: tuple[Path, ...] = (),
 ) -> MigrationResult:
-    """Plan the migration of `root` and, with `write`, apply it (all files or none)."""
+    """Plan the migration of `root` and, with `write`, apply it (all files or none).
+
+    `only`: consider just the releases in these files (a pull request's changes).
+    """
     from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
     from appt2dispatch.write.atomic import JOURNAL_NAME
     from appt2dispatch.write.lock import LOCK_NAME
@@ -98,6 +102,7 @@ def migrate_tree(
             namespace=namespace,
             old_options=old_options or OldSideOptions(),
             translate_options=translate_options or TranslateOptions(),
+            only=only,
         )
         if not write:
             return MigrationResult(plan, write, recovered=recovered)
@@ -117,8 +122,13 @@ def plan_migration(
     namespace: str | None,
     old_options: OldSideOptions,
     translate_options: TranslateOptions,
+    only: tuple[Path, ...] = (),
 ) -> MigrationPlan:
-    """Discover, translate and prove every dispatch release under `root`; write nothing."""
+    """Discover, translate and prove every dispatch release under `root`; write nothing.
+
+    With `only`, releases in other files are left out (the tree is still read
+    whole: it supplies Kustomizations, OCIRepositories and Secrets).
+    """
     from appt2dispatch.load.tree import discover_releases
     from appt2dispatch.write.plan import merge_planned, show_once
 
@@ -129,7 +139,10 @@ def plan_migration(
     releases: list[ReleasePlan] = []
     migrated: list[Path] = []
     planned: dict[Path, OutputFile] = {}
+    wanted = {path.resolve() for path in only}
     for entry in index.helmreleases:
+        if wanted and entry.path.resolve() not in wanted:
+            continue
         if not _may_be_dispatch(index, entry):
             continue
         name = entry.name or entry.path.name

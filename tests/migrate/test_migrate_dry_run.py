@@ -151,3 +151,21 @@ def test_a_tree_without_dispatch_says_so(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "no dispatch HelmRelease on app-template found" in result.stdout
     assert result.stdout.endswith("0 release(s); nothing to do\n")
+
+
+def test_only_restricts_to_the_named_files_and_json_report_is_written(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    root = copy_tree(corpus_dir / ERA_TREE, tmp_path / "tree")
+    report = tmp_path / "report.json"
+    other = root / ERA_OCI  # a file with no HelmRelease in it: nothing to do
+    result = run_migrate(root, "--only", str(other), "--json-report", str(report))
+    assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text())["summary"]["releases"] == 0
+
+    result = run_migrate(root, "--only", str(root / ERA_RELEASE), "--json-report", str(report))
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text())
+    assert [release["path"] for release in data["releases"]] == [ERA_RELEASE]
+    assert data["releases"][0]["verdict"] == "no-behavior-change"
+    assert "diff --git" in data["releases"][0]["patch"]
