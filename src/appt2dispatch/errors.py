@@ -41,3 +41,18 @@ class RenderError(Appt2DispatchError):
 
 class WriteError(Appt2DispatchError):
     """Files could not be written; nothing was changed."""
+
+
+class ModelRefusedError(RefusedError):
+    """The built-in app-template model's refusal of one values key.
+
+    `values_path` is that key, dotted with `[i]` for list items
+    (`controllers.main.containers.app.env.FOO`), so the caller that knows the
+    HelmRelease file can point at its line.
+    """
+
+    def __init__(
+        self, message: str, values_path: str, location: SourceLocation | None = None
+    ) -> None:
+        super().__init__(message, location)
+        self.values_path = values_path

@@ -85,9 +85,12 @@ def guess_tree_root(path: Path, options: LoadOptions) -> Path | None:
     work tree's top. Without a `${VAR}` left to substitute or a missing
     namespace there is nothing a tree could add that is worth the scan.
     """
+    from appt2dispatch.errors import InputError
+    from appt2dispatch.load.yamlio import read_text
+
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_text(path)  # bounded: /dev/zero or a huge file must not hang here
+    except InputError:
         return None  # load_release reports the real problem
     needs_substitution = "${" in text and not options.substitutions
     needs_namespace = options.namespace is None and "namespace:" not in text

@@ -15,9 +15,10 @@ floats and nulls follow YAML 1.2 core; timestamps stay strings as written.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -47,6 +48,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "YAML11_BOOLEANS",
     "check_expansion",
+    "check_scalars",
     "check_text",
     "decode_bytes",
     "fast_yaml",
@@ -56,6 +58,7 @@ __all__ = [
     "node_location",
     "read_documents",
     "read_documents_text",
+    "read_stream",
     "read_text",
     "to_plain",
     "yaml_error",
@@ -69,6 +72,8 @@ YAML11_BOOLEANS: Mapping[str, bool] = {
     **dict.fromkeys(("false", "False", "FALSE"), False),
 }
 
+_STREAM_TOO_LARGE = f"input is over the {MAX_FILE_BYTES}-byte limit for a manifest"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -103,6 +108,8 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
         if data is None:
             continue  # an empty document (comments only, or a trailing `---`)
         check_expansion(data, source)
+        if "\\u" in text or "\\U" in text:
+            check_scalars(data, source)
         documents.append(
             YamlDocument(
                 path=path if path is not None else Path(source),
@@ -112,6 +119,47 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
             )
         )
     return documents
+
+
+def check_scalars(data: Any, source: str) -> None:
+    """Refuse a `"\\ud800"` escape at its key's line: ruamel accepts UTF-16 surrogates,
+    go-yaml (Flux) does not. Only an escape can produce one: decoded text has none."""
+    seen: set[int] = set()
+    pending: list[Any] = [data]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        items: list[tuple[Any, Any]] = []
+        if isinstance(node, Mapping):
+            items = [(key, key) for key in node] + [(node[key], key) for key in node]
+        elif isinstance(node, list):
+            items = [(item, index) for index, item in enumerate(node)]
+        for child, key in items:
+            found = _SURROGATE.search(child) if isinstance(child, str) else None
+            if found is not None:
+                raise InputError(
+                    f"invalid YAML: the escape \\u{ord(found.group()):04x} is a UTF-16"
+                    " surrogate, not a character (Flux's YAML parser rejects it)",
+                    line_of(node, key, source),
+                )
+            if isinstance(child, Mapping | list):
+                pending.append(child)
+
+
+def read_stream(stream: BinaryIO, source: str) -> str:
+    """Text of a byte stream such as stdin, with a file's checks (size, binary, UTF-8).
+
+    Reads at most one byte past the limit: `yes | appt2dispatch diff -` ends quickly.
+    """
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", at(source)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(_STREAM_TOO_LARGE, at(source))
+    return decode_bytes(data, source)
 
 
 def read_text(path: Path) -> str:
@@ -134,8 +182,8 @@ def read_text(path: Path) -> str:
         raise InputError("is a directory, expected a YAML file", where) from None
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror or error}", where) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(too_large(len(data)), where)
+    if len(data) > MAX_FILE_BYTES:  # a device or pipe: its size was not known up front
+        raise InputError(_STREAM_TOO_LARGE, where)
     return decode_bytes(data, str(path))
 
 
@@ -171,12 +219,25 @@ def check_text(text: str, source: str) -> str:
             raise InputError(too_large(size), at(source))
     nul = text.find("\x00")
     if nul >= 0:
-        line = text.count("\n", 0, nul) + 1
-        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        line, column = _text_position(text, nul)
         raise InputError(
             f"binary content (NUL character at offset {nul}), not YAML", at(source, line, column)
         )
+    surrogate = _SURROGATE.search(text)
+    if surrogate is not None:
+        # Python decodes undecodable stdin bytes to lone surrogates (surrogateescape).
+        offset = surrogate.start()
+        code = ord(surrogate.group())
+        what = f"invalid byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "surrogate"
+        line, column = _text_position(text, offset)
+        raise InputError(f"not UTF-8: {what} at offset {offset}", at(source, line, column))
     return text
+
+
+def _text_position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
 
 
 def to_plain(node: Any) -> Any:

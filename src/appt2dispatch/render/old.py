@@ -10,14 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.errors import InputError, RenderError
-from appt2dispatch.models import HelmRelease, Rendered
+from appt2dispatch.errors import InputError, ModelRefusedError, RenderError
+from appt2dispatch.load.yamlio import line_of, locate, read_text
+from appt2dispatch.models import HelmRelease, Rendered, SourceLocation
 from appt2dispatch.render.app_template import render_app_template
 from appt2dispatch.render.app_template.values import to_plain
 from appt2dispatch.render.manifests import parse_manifests
@@ -41,10 +43,8 @@ def render_old_side(
             renderer=f"manifests from {source}",
         )
     if old_manifests is not None:
-        try:
-            text = old_manifests.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {old_manifests}: {exc}") from exc
+        # The load stage's reader: size limit, binary and encoding checks, located errors.
+        text = read_text(old_manifests)
         return Rendered(
             objects=parse_manifests(text, source=str(old_manifests)),
             renderer=f"manifests from {old_manifests}",
@@ -52,12 +52,17 @@ def render_old_side(
     if app_template_chart is not None:
         return _render_real_chart(release, app_template_chart)
     version, notes = resolve_app_template_version(release, app_template_version)
-    rendered = render_app_template(
-        release.values,
-        release_name=release.release_name,
-        namespace=release.namespace,
-        version=version,
-    )
+    try:
+        rendered = render_app_template(
+            release.values,
+            release_name=release.release_name,
+            namespace=release.namespace,
+            version=version,
+        )
+    except ModelRefusedError as refusal:
+        if refusal.location is None:
+            refusal.location = values_key_location(release, refusal.values_path)
+        raise
     return Rendered(
         objects=rendered.objects,
         renderer=rendered.renderer,
@@ -84,6 +89,45 @@ def resolve_app_template_version(
         f"app-template version not visible (no OCIRepository tag, no --app-template-version); "
         f"assumed {DEFAULT_APP_TEMPLATE_VERSION}",
     )
+
+
+_LIST_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def values_key_location(release: HelmRelease, values_path: str) -> SourceLocation:
+    """Line of the deepest key of a dotted values path (`a.b[0].c`) in the release's file.
+
+    Keys may contain dots themselves (`reloader.stakater.com/auto`): at each level
+    the longest key that the rest of the path starts with wins.
+    """
+    document = release.document
+    location = locate(document, ["spec", "values"])
+    spec = document.data.get("spec") if isinstance(document.data, Mapping) else None
+    node: Any = spec.get("values") if isinstance(spec, Mapping) else None
+    rest = values_path
+    while rest:
+        step: Any = None
+        if isinstance(node, list):
+            index = _LIST_INDEX.match(rest)
+            if index is not None and int(index.group(1)) < len(node):
+                step, rest = int(index.group(1)), rest[index.end() :]
+        elif isinstance(node, Mapping):
+            step = max(
+                (
+                    key
+                    for key in node
+                    if rest == str(key) or rest.startswith((f"{key}.", f"{key}["))
+                ),
+                key=lambda key: len(str(key)),
+                default=None,
+            )
+            rest = rest[len(str(step)) :] if step is not None else rest
+        if step is None:
+            break
+        location = line_of(node, step, document.path)
+        node = node[step]
+        rest = rest.removeprefix(".")
+    return location
 
 
 def _dig(node: Any, *keys: str) -> Any:
