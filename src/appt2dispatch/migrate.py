@@ -134,9 +134,17 @@ def plan_migration(
 
     index = discover_releases(root)
     context = _Context(index, namespace, old_options, translate_options)
-    notes = [f"skipped {error}" for error in index.errors]
-    notes.extend(f"{note.location}: {note.message}" for note in index.notes)
+    notes: list[str] = []
     releases: list[ReleasePlan] = []
+    for error in index.errors:
+        # A file that cannot be read may be the very release a pull request broke:
+        # passing it over would let the gate pass. Unrelated unreadable files are noted.
+        if _may_hold_helmrelease(error):
+            path = Path(error.location.path) if error.location else root
+            releases.append(ReleasePlan(path, path.name, None, error, ()))
+        else:
+            notes.append(f"skipped {error}")
+    notes.extend(f"{note.location}: {note.message}" for note in index.notes)
     migrated: list[Path] = []
     planned: dict[Path, OutputFile] = {}
     wanted = {path.resolve() for path in only}
@@ -168,6 +176,17 @@ def plan_migration(
         replace(release, files=files) for release, files in zip(releases, shown, strict=True)
     ]
     return MigrationPlan(root, tuple(releases), tuple(migrated), tuple(notes))
+
+
+def _may_hold_helmrelease(error: Appt2DispatchError) -> bool:
+    if error.location is None:
+        return False
+    try:
+        with Path(error.location.path).open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return False
+    return b"HelmRelease" in head
 
 
 def exit_code_for_result(result: MigrationResult) -> int:

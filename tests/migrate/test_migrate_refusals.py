@@ -12,7 +12,9 @@ from appt2dispatch.load import load_release
 from appt2dispatch.write import tree_lock
 from migrate.migrate_support import (
     ERA_RELEASE,
+    ERA_TREE,
     SHARED_RELEASE,
+    copy_tree,
     read,
     run_migrate,
     snapshot,
@@ -171,3 +173,14 @@ def test_credentials_in_the_patch_are_masked_but_written(era_tree: Path) -> None
     result = run_migrate(era_tree, "--write")
     assert result.exit_code == 0, result.output
     assert token in read(era_tree, ERA_RELEASE)
+
+
+def test_a_broken_helmrelease_file_fails_the_gate_instead_of_being_skipped(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    root = copy_tree(corpus_dir / ERA_TREE, tmp_path / "tree")
+    broken = corpus_dir / "home-ops-history" / "02-2026-06-21-openclaw-dispatch-3c4767809.yaml"
+    (root / ERA_RELEASE).write_text(broken.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_migrate(root)
+    assert result.exit_code == 2, result.output
+    assert "helmrelease.yaml:25:45: invalid YAML" in result.output
