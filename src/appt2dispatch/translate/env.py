@@ -49,6 +49,11 @@ class EnvSource:
         key = self.ref.key_for(variable)
         return self.keys is not None and key is not None and key in self.keys
 
+    def may_provide(self, variable: str) -> bool:
+        """Known to provide `variable`, or its keys are unknown."""
+        key = self.ref.key_for(variable)
+        return key is not None and (self.keys is None or key in self.keys)
+
     def __str__(self) -> str:
         return f'the {self.ref.kind} "{self.ref.name}"'
 
@@ -117,7 +122,7 @@ def map_env(
         )
     for var in STRUCTURED_VARIABLES:
         _map_structured(draft, var, effective.pop(var.name, None), sources, scope)
-    _map_lanes(draft, effective.pop(LANE_CONFIG_VARIABLE, None), scope)
+    _map_lanes(draft, effective.pop(LANE_CONFIG_VARIABLE, None), env_sources=sources, scope=scope)
     _map_database(draft, effective.pop(DATABASE_URL_VARIABLE, None), scope)
     _map_skip_migrations(draft, effective.pop(SKIP_MIGRATIONS_VARIABLE, None), scope)
     for name, item in effective.items():
@@ -196,7 +201,13 @@ def _note_unknown_sources(draft: Draft, sources: Sequence[EnvSource]) -> None:
             )
 
 
-def _map_lanes(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) -> None:
+def _map_lanes(
+    draft: Draft,
+    item: Mapping[str, Any] | None,
+    *,
+    env_sources: Sequence[EnvSource],
+    scope: EnvScope,
+) -> None:
     if item is None:
         return
     if "valueFrom" in item:
@@ -208,6 +219,32 @@ def _map_lanes(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) ->
     sources = [path] if path else []
     location = scope.source.location_of(path)
     result = parse_lane_config(str(item.get("value", "")))
+    shadowed = [str(source) for source in env_sources if source.may_provide(LANE_CONFIG_VARIABLE)]
+    if not result.valid and shadowed:
+        # Dropping the invalid value would let the envFrom source's lanes (if any) take
+        # effect; kept verbatim it still shadows them and the app keeps its built-in lanes.
+        draft.set(
+            ("config", "lanes"),
+            None,
+            comment=f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
+            sources=[path] if path else [],
+        )
+        _keep_in_env(
+            draft,
+            LANE_CONFIG_VARIABLE,
+            item,
+            scope,
+            f"invalid, but it shadows what {', '.join(shadowed)} may provide",
+        )
+        draft.note(
+            f"{LANE_CONFIG_VARIABLE} is invalid ({'; '.join(result.errors)}): the running app "
+            "ignores it and uses its built-in lanes (default, backlog); it is kept verbatim in "
+            f"env because without it {', '.join(shadowed)} might supply lanes; config.lanes "
+            "stays null. Fix the lanes on purpose if you want them",
+            location,
+            "warning",
+        )
+        return
     if not result.valid:
         draft.set(
             ("config", "lanes"),
