@@ -30,9 +30,13 @@ EXAMPLE_TREE = REPO / "examples" / "home-ops"
 EXAMPLE_RELEASE = (
     EXAMPLE_TREE / "kubernetes" / "apps" / "base" / "tools" / "dispatch" / "helmrelease.yaml"
 )
-REAL_RELEASE = SHARED / "corpus" / "home-ops-history" / "26-2026-07-02-dispatch-da5427f22.yaml"
+REAL_TREE_RELEASE = "kubernetes/apps/base/llm/dispatch/helmrelease.yaml"
+# The release as it sits in its repository (its directory holds its own manifests only).
+REAL_RELEASE = SHARED / "corpus" / "home-ops-tree-app-template-era" / REAL_TREE_RELEASE
 REAL_TREE = SHARED / "corpus" / "home-ops-tree-app-template-era"
 CLI = [sys.executable, "-m", "appt2dispatch"]
+# As a user runs it: an installed package has its bytecode cached.
+CHILD_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 FLOOR_SCRIPT = """
 from appt2dispatch.render.dispatch_chart import render_dispatch
@@ -60,11 +64,28 @@ spec:
 """
 
 
+DISPATCH_KUSTOMIZATION = """---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: dispatch{n}
+  namespace: flux-system
+spec:
+  targetNamespace: tools{n}
+  path: ./kubernetes/apps/app{n}
+  interval: 1h
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+  postBuild:
+    substitute: {{APP: dispatch, DOMAIN: example.internal}}
+"""
+
+
 def timed_run(command: list[str]) -> tuple[float, int, float]:
     """Wall seconds, exit code and peak RSS (MB) of one child process."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=CHILD_ENV)
         # wait4, not wait: it returns this child's own resource usage (max RSS in KiB).
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
@@ -76,6 +97,7 @@ def timed_run(command: list[str]) -> tuple[float, int, float]:
 
 
 def median_run(command: list[str], runs: int) -> tuple[float, float]:
+    timed_run(command)  # warm-up: bytecode caches written, files in the page cache
     times, peaks = [], []
     for _ in range(runs):
         elapsed, _, rss = timed_run(command)
@@ -85,12 +107,19 @@ def median_run(command: list[str], runs: int) -> tuple[float, float]:
 
 
 def generated_tree(root: Path, releases: int, dispatch_source: Path) -> None:
+    """`releases` app folders; every 250th is a copy of the example dispatch app with
+    its own Flux Kustomization (for its postBuild variables and namespace)."""
     apps = root / "kubernetes" / "apps"
+    flux = root / "kubernetes" / "flux"
+    flux.mkdir(parents=True)
     for n in range(releases):
         folder = apps / f"app{n}"
         folder.mkdir(parents=True)
         if n % 250 == 0:
             shutil.copytree(dispatch_source, folder, dirs_exist_ok=True)
+            (flux / f"dispatch{n}.yaml").write_text(
+                DISPATCH_KUSTOMIZATION.format(n=n), encoding="utf-8"
+            )
         else:
             (folder / "helmrelease.yaml").write_text(OTHER_APP.format(n=n), encoding="utf-8")
 

@@ -227,12 +227,21 @@ def _siblings(
         and (doc.kind != "Kustomization" or doc.api_version.startswith(KUSTOMIZE_API))
     ]
     chosen = index.ocirepository_summary_for(summary)
+    # Only the OCIRepository the chartRef names matters; parsing every other one in
+    # a crowded directory (round-trip, for comments) would be wasted work.
+    candidates = [doc for doc in candidates if doc.kind != "OCIRepository" or doc is chosen]
     if chosen is not None and os.path.abspath(chosen.path) != here and chosen not in candidates:
         candidates.append(chosen)
     candidates.sort(key=lambda doc: (doc is not chosen, index.proximity(doc, document.path)))
     for candidate in candidates:
+        if candidate.kind != "OCIRepository":
+            # Read, never rewritten: the plain data discovery already holds will do.
+            found.append(
+                YamlDocument(candidate.path, candidate.index, candidate.data, candidate.location)
+            )
+            continue
         try:
-            found.append(index.document(candidate))
+            found.append(index.document(candidate))  # may be rewritten: comments matter
         except InputError:
             continue  # a neighbour the round-trip parser rejects is not this release's problem
     return tuple(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
 from functools import cache
@@ -10,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appt2dispatch.errors import InputError, RenderError
+from appt2dispatch.errors import RenderError
 from appt2dispatch.models import Rendered
 from appt2dispatch.render.helm import chart_metadata, load_chart, render_chart
 
@@ -127,15 +128,31 @@ def extract_warnings(manifests: Mapping[str, str]) -> list[str]:
 
 @cache
 def _stamped_chart(version: str) -> Chart:
-    """The bundled chart packaged as `version` (version and appVersion), loaded."""
-    from appt2dispatch.chart_tools import package_chart
+    """The bundled chart as `version` (version and appVersion), loaded.
 
+    A copy of the chart directory with Chart.yaml restamped: Helm loads a chart
+    fully into memory, so the copy can go as soon as it is loaded.
+    """
     # The version is part of the directory name so load_chart's per-path cache can
     # never hand back another version's chart from a reused temporary path.
     safe = re.sub(r"[^A-Za-z0-9.]", "_", version)
     with tempfile.TemporaryDirectory(prefix=f"dispatch-chart-{safe}-") as workdir:
+        copy = Path(workdir) / "dispatch"
+        shutil.copytree(bundled_chart_dir(), copy)
+        chart_yaml = copy / "Chart.yaml"
+        chart_yaml.write_text(
+            _restamp(chart_yaml.read_text(encoding="utf-8"), version), encoding="utf-8"
+        )
         try:
-            archive = package_chart(Path(workdir), version=version, app_version=version)
-        except InputError as exc:
+            return load_chart(copy)
+        except RenderError as exc:  # Helm validates the version as it loads the chart
             raise RenderError(f"cannot render dispatch chart {version!r}: {exc.message}") from exc
-        return load_chart(archive)
+
+
+def _restamp(chart_yaml: str, version: str) -> str:
+    """Chart.yaml text with `version` and `appVersion` set to `version`."""
+    stamped = {"version:": f"version: {version}\n", "appVersion:": f'appVersion: "{version}"\n'}
+    return "".join(
+        next((new for key, new in stamped.items() if line.startswith(key)), line)
+        for line in chart_yaml.splitlines(keepends=True)
+    )

@@ -40,7 +40,9 @@ def manifest_yaml() -> YAML:
     ManifestConstructor.add_constructor(
         "tag:yaml.org,2002:float", ManifestConstructor.construct_overflow_as_str
     )
-    yaml = YAML(typ="safe", pure=True)
+    # libyaml parses (ruamel.yaml.clib; ruamel falls back to Python without it),
+    # the constructor above builds the values.
+    yaml = YAML(typ="safe", pure=False)
     yaml.Constructor = ManifestConstructor
     return yaml
 

@@ -39,4 +39,4 @@ def chart_default(path: tuple[str, ...]) -> Any:
 def _load(path: Path) -> Any:
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    return YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8"))
