@@ -101,4 +101,8 @@ def ocirepository_change(files: Iterable[OutputFile]) -> str:
 
 
 def _display_path(path: Path) -> str:
-    return path.as_posix()
+    """Relative to the working directory when inside it (as a reviewer's checkout sees it)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
