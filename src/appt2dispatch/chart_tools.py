@@ -135,14 +135,9 @@ def read_values_file(path: Path) -> dict[str, Any]:
 
 def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's merge of values sources: maps merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge_values(current, value)
-        else:
-            merged[key] = value
-    return merged
+    from appt2dispatch.load.flux import merge_maps
+
+    return merge_maps(base, override)
 
 
 def dump_yaml(document: Any) -> str:
