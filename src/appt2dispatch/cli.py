@@ -17,6 +17,7 @@ import click
 from appt2dispatch import __version__
 from appt2dispatch.errors import Appt2DispatchError, InputError, WriteError
 
+APP_TEMPLATE_OCI = "oci://ghcr.io/bjw-s-labs/helm/app-template"
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 F = TypeVar("F", bound=Callable[..., Any])
@@ -286,7 +287,8 @@ def _write_text(path: Path, content: str) -> None:
     "--renderer",
     type=click.Choice(["builtin", "helm"]),
     help="Old side: the built-in app-template model or the real chart "
-    "(--app-template-chart, default oci://ghcr.io/bjw-s-labs/helm/app-template).",
+    "(--app-template-chart, default oci://ghcr.io/bjw-s-labs/helm/app-template at the "
+    "version the release's OCIRepository names).",
 )
 @_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
 def render(
@@ -312,9 +314,12 @@ def render(
             raise click.UsageError(
                 "--renderer builtin cannot be combined with --app-template-chart/--old-manifests"
             )
-        if renderer == "helm" and not app_template_chart:
-            app_template_chart = _default_app_template_ref(app_template_version)
         loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
+        if renderer == "helm" and not app_template_chart:
+            from appt2dispatch.render.old import resolve_app_template_version
+
+            version, _ = resolve_app_template_version(loaded, app_template_version)
+            app_template_chart = f"{APP_TEMPLATE_OCI}:{version}"
         old = pipeline.render_old(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )
@@ -340,10 +345,6 @@ def _echo_masked(text: str) -> None:
             "files the tool writes (translate -o DIR) keep the real values",
             err=True,
         )
-
-
-def _default_app_template_ref(version: str | None) -> str:
-    return f"oci://ghcr.io/bjw-s-labs/helm/app-template:{version or '4.1.1'}"
 
 
 @cli.command()
