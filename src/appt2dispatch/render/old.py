@@ -139,7 +139,7 @@ def _dig(node: Any, *keys: str) -> Any:
 
 
 def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
-    from appt2dispatch.render.helm import load_chart, render_chart
+    from appt2dispatch.render.helm import chart_metadata, load_chart, render_chart
 
     if reference.startswith("oci://"):
         chart_path = _pull_oci_chart(reference)
@@ -156,9 +156,15 @@ def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
     )
     objects: list[dict[str, Any]] = []
     for template in sorted(manifests):
+        if template.endswith("NOTES.txt"):
+            continue  # not a manifest: Helm prints it, it never reaches the cluster
         objects.extend(parse_manifests(manifests[template], source=template))
+    metadata = chart_metadata(chart)
+    chart_name = f"{metadata.get('name', 'chart')} {metadata.get('version', '?')}"
     return Rendered(
-        objects=tuple(objects), renderer=f"app-template chart {reference}", chart=reference
+        objects=tuple(objects),
+        renderer=f"helm v4 (helm-python-sdk): {chart_name} from {reference}",
+        chart=chart_name,
     )
 
 

@@ -116,11 +116,13 @@ def test_a_chart_directory_is_rendered_with_the_real_engine(tmp_path: Path) -> N
         "  namespace: {{ .Release.Namespace }}\n",
         "utf-8",
     )
+    # NOTES.txt is printed by Helm, never applied: it is not a manifest.
+    (chart / "templates" / "NOTES.txt").write_text("Reach it at: http://x\n", "utf-8")
     rendered = render_old_side(_release(), app_template_chart=str(chart))
     assert rendered.objects == (
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "apps"}},
     )
-    assert rendered.renderer == f"app-template chart {chart}"
+    assert rendered.renderer == f"helm v4 (helm-python-sdk): fake 1.0.0 from {chart}"
 
 
 def test_a_missing_chart_path_is_an_input_error(tmp_path: Path) -> None:
