@@ -32,7 +32,7 @@ by a fenced block that this script owns:
   setup, needs the shared corpus beside the checkout; without it the block is left
   as it is (and tests/test_docs.py skips it).
 
-Usage: python scripts/update_docs.py [--check] [FILE.md ...]  (default: docs/**/*.md)
+Usage: python scripts/update_docs.py [--check] [FILE.md ...]  (default: README.md and docs/**/*.md)
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def scratch_directory() -> Iterator[Path]:
 
 
 def default_documents() -> list[Path]:
-    return sorted((REPO_ROOT / "docs").rglob("*.md"))
+    return [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]
 
 
 def iter_documents(names: Sequence[str]) -> Iterator[Path]:
@@ -359,7 +359,9 @@ def _display(path: Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("documents", nargs="*", help="Markdown files (default: docs/**/*.md)")
+    parser.add_argument(
+        "documents", nargs="*", help="Markdown files (default: README.md and docs/**/*.md)"
+    )
     parser.add_argument(
         "--check", action="store_true", help="Change nothing; exit 1 when a block is stale."
     )
