@@ -17,9 +17,9 @@ POD_TEMPLATE_PATHS: Mapping[str, tuple[str, ...]] = {
 CONTAINER_LISTS = ("initContainers", "containers")
 
 
-def dig(node: Any, path: tuple[str, ...]) -> Any:
-    """Follow `path` through nested mappings; None where it breaks off."""
-    for key in path:
+def dig(node: Any, *keys: str) -> Any:
+    """Follow `keys` through nested mappings; None where the path breaks off."""
+    for key in keys:
         node = node.get(key) if isinstance(node, Mapping) else None
     return node
 
@@ -27,7 +27,7 @@ def dig(node: Any, path: tuple[str, ...]) -> Any:
 def pod_template(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The pod template of a workload, Job or CronJob; None for other kinds."""
     path = POD_TEMPLATE_PATHS.get(str(obj.get("kind")))
-    node = dig(obj, path) if path else None
+    node = dig(obj, *path) if path else None
     return node if isinstance(node, Mapping) else None
 
 

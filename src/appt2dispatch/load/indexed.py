@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from appt2dispatch.kube import dig
 from appt2dispatch.models import SourceLocation, YamlDocument
 
 
@@ -34,12 +35,12 @@ class IndexedDocument:
 
     @property
     def name(self) -> str | None:
-        name = get_path(self.data, "metadata", "name")
+        name = dig(self.data, "metadata", "name")
         return name if isinstance(name, str) else None
 
     @property
     def namespace(self) -> str | None:
-        namespace = get_path(self.data, "metadata", "namespace")
+        namespace = dig(self.data, "metadata", "namespace")
         return namespace if isinstance(namespace, str) and namespace else None
 
     @property
@@ -69,13 +70,13 @@ class ReleaseEntry:
 
     @property
     def chart_ref(self) -> Mapping[str, Any] | None:
-        ref = get_path(self.summary.data, "spec", "chartRef")
+        ref = dig(self.summary.data, "spec", "chartRef")
         return ref if isinstance(ref, Mapping) else None
 
     @property
     def images(self) -> tuple[str, ...]:
         """Image repositories named under spec.values (`repository:` keys)."""
-        return tuple(find_strings(get_path(self.summary.data, "spec", "values"), "repository"))
+        return tuple(find_strings(dig(self.summary.data, "spec", "values"), "repository"))
 
     @property
     def looks_like_dispatch(self) -> bool:
@@ -88,14 +89,6 @@ class ReleaseEntry:
     @cached_property
     def document(self) -> YamlDocument:
         return self.loader(self.summary)
-
-
-def get_path(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def find_strings(data: Any, key: str) -> Iterator[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from appt2dispatch.kube import dig
 from appt2dispatch.load.postbuild import substitute_name
 from appt2dispatch.load.yamlio import to_plain
 from appt2dispatch.models import HelmRelease, YamlDocument
@@ -49,7 +50,7 @@ def _keys_for(
             return _external_secret_keys(plain, variables)
         if (
             kind in ("Secret", "ConfigMap")
-            and substitute_name(_get(plain, "metadata", "name"), variables) == name
+            and substitute_name(dig(plain, "metadata", "name"), variables) == name
         ):
             fields = ("data", "stringData") if kind == "Secret" else ("data", "binaryData")
             return frozenset(
@@ -98,7 +99,7 @@ def _fetched_keys(spec: Mapping[str, Any], variables: Mapping[str, str]) -> froz
 
 
 def _target_name(plain: Mapping[str, Any], variables: Mapping[str, str]) -> str | None:
-    name = _get(plain, "spec", "target", "name") or _get(plain, "metadata", "name")
+    name = dig(plain, "spec", "target", "name") or dig(plain, "metadata", "name")
     return substitute_name(name, variables) if isinstance(name, str) else None
 
 
@@ -109,11 +110,3 @@ def _plain(document: YamlDocument) -> Mapping[str, Any]:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data

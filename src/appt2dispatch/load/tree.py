@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError
-from appt2dispatch.load.indexed import IndexedDocument, ReleaseEntry, get_path
+from appt2dispatch.kube import dig
+from appt2dispatch.load.indexed import IndexedDocument, ReleaseEntry
 from appt2dispatch.load.kustomize import (
     KUSTOMIZATION_FILES,
     kustomization_entries,
@@ -207,7 +208,7 @@ class TreeIndex:
         return found
 
     def _resolve_flux_path(self, kustomization: IndexedDocument) -> str | None:
-        return resolve_flux_path(self.root, get_path(kustomization.data, "spec", "path"))
+        return resolve_flux_path(self.root, dig(kustomization.data, "spec", "path"))
 
     def reachable(self, path: Path) -> dict[str, str | None]:
         """Files applied together with `path` -> the kustomize `namespace:` they get."""
@@ -234,7 +235,7 @@ class TreeIndex:
             reach = dict.fromkeys(self._files_in(base, recursive=True))
         else:
             reach = dict(self._kustomize_reach(base))
-        components = get_path(kustomization.data, "spec", "components")
+        components = dig(kustomization.data, "spec", "components")
         for component in components if isinstance(components, list) else []:
             if isinstance(component, str):
                 directory = os.path.normpath(os.path.join(base, component))
@@ -291,7 +292,7 @@ class TreeIndex:
         return self._nearest(list(self.named(kind, name)), near)
 
     def ocirepository_summary_for(self, release: IndexedDocument) -> IndexedDocument | None:
-        ref = get_path(release.data, "spec", "chartRef")
+        ref = dig(release.data, "spec", "chartRef")
         if not isinstance(ref, Mapping) or ref.get("kind") != "OCIRepository":
             return None
         name, namespace = ref.get("name"), ref.get("namespace")
@@ -329,7 +330,7 @@ class TreeIndex:
         then kustomize `namespace:`, then metadata.namespace."""
         kustomization = self.flux_kustomization_summary(doc.path)
         if kustomization is not None:
-            target = get_path(kustomization.data, "spec", "targetNamespace")
+            target = dig(kustomization.data, "spec", "targetNamespace")
             if isinstance(target, str) and target:
                 return target
         namespace = self.reachable(doc.path).get(os.path.abspath(doc.path))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, ModelRefusedError, RenderError
+from appt2dispatch.kube import dig
 from appt2dispatch.load.yamlio import line_of, locate, read_text
 from appt2dispatch.models import HelmRelease, Rendered, SourceLocation
 from appt2dispatch.render.app_template import render_app_template
@@ -82,7 +83,7 @@ def resolve_app_template_version(
     for sibling in release.siblings:
         if sibling.kind != "OCIRepository" or ref_name is None or sibling.name != ref_name:
             continue
-        tag = _dig(sibling.data, "spec", "ref", "tag")
+        tag = dig(sibling.data, "spec", "ref", "tag")
         if isinstance(tag, str) and tag:
             return tag, ()
     return DEFAULT_APP_TEMPLATE_VERSION, (
@@ -128,14 +129,6 @@ def values_key_location(release: HelmRelease, values_path: str) -> SourceLocatio
         node = node[step]
         rest = rest.removeprefix(".")
     return location
-
-
-def _dig(node: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
