@@ -190,6 +190,7 @@ def _build_old(
 
     if old_manifests == "-":
         return OldSideOptions(
+            manifests=Path("<stdin>"),
             manifests_text=_read_stdin(),
             app_template_chart=app_template_chart,
             app_template_version=app_template_version,
