@@ -128,6 +128,16 @@ OLD_SIDE_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
+SUPPRESS_OPTION = click.option(
+    "--suppress",
+    multiple=True,
+    metavar="PATTERN",
+    help="Accept behaviour findings matching this glob (against 'RESOURCE PATH', the path or "
+    "the resource; repeatable): still reported, marked suppressed, not part of the verdict. "
+    "Blockers cannot be suppressed.",
+)
+
+
 TRANSLATE_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--chart-version",
@@ -224,7 +234,7 @@ def cli(debug: bool) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the full JSON report to this file (the markdown cap names it).",
 )
-@_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
+@_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS, [SUPPRESS_OPTION])
 def diff(
     helmrelease: str,
     output_format: str,
@@ -238,6 +248,7 @@ def diff(
     app_template_version: str | None,
     chart_version: str | None,
     follow_chart_version: bool,
+    suppress: tuple[str, ...],
 ) -> None:
     """Translate HELMRELEASE, render both sides and compare their behaviour.
 
@@ -252,6 +263,7 @@ def diff(
             loaded,
             _build_old(old_manifests, app_template_chart, app_template_version),
             pipeline.TranslateOptions(chart_version, follow_chart_version),
+            suppress=suppress,
         )
         if json_report:
             _write_report(Path(json_report), outcome.report, "json")
@@ -443,7 +455,7 @@ def _as_json_values(file: Any, translation: Any) -> Any:
     show_default=True,
 )
 @click.option("--namespace", "-n", metavar="NS", help="Fallback namespace for releases.")
-@_with_options(OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
+@_with_options(OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS, [SUPPRESS_OPTION])
 @click.option(
     "--only",
     multiple=True,
@@ -468,6 +480,7 @@ def migrate(
     app_template_version: str | None,
     chart_version: str | None,
     follow_chart_version: bool,
+    suppress: tuple[str, ...],
     only: tuple[str, ...],
     json_report: str | None,
 ) -> None:
@@ -505,6 +518,7 @@ def migrate(
             old_options=_build_old(old_manifests, app_template_chart, app_template_version),
             translate_options=TranslateOptions(chart_version, follow_chart_version),
             only=tuple(Path(path) for path in only),
+            suppress=suppress,
         )
         if json_report:
             _write_text(Path(json_report), migration.format_result(result, "json"))

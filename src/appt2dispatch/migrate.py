@@ -70,6 +70,7 @@ class _Context:
     namespace: str | None
     old_options: OldSideOptions
     translate_options: TranslateOptions
+    suppress: tuple[str, ...] = ()
 
 
 def migrate_tree(
@@ -81,6 +82,7 @@ def migrate_tree(
     old_options: OldSideOptions | None = None,
     translate_options: TranslateOptions | None = None,
     only: tuple[Path, ...] = (),
+    suppress: tuple[str, ...] = (),
 ) -> MigrationResult:
     """Plan the migration of `root` and, with `write`, apply it (all files or none).
 
@@ -103,6 +105,7 @@ def migrate_tree(
             old_options=old_options or OldSideOptions(),
             translate_options=translate_options or TranslateOptions(),
             only=only,
+            suppress=suppress,
         )
         if not write:
             return MigrationResult(plan, write, recovered=recovered)
@@ -123,6 +126,7 @@ def plan_migration(
     old_options: OldSideOptions,
     translate_options: TranslateOptions,
     only: tuple[Path, ...] = (),
+    suppress: tuple[str, ...] = (),
 ) -> MigrationPlan:
     """Discover, translate and prove every dispatch release under `root`; write nothing.
 
@@ -133,7 +137,7 @@ def plan_migration(
     from appt2dispatch.write.plan import merge_planned, show_once
 
     index = discover_releases(root)
-    context = _Context(index, namespace, old_options, translate_options)
+    context = _Context(index, namespace, old_options, translate_options, suppress)
     notes: list[str] = []
     releases: list[ReleasePlan] = []
     for error in index.errors:
@@ -285,6 +289,7 @@ def _plan_release(
         context.translate_options,
         ocirepository=oci,
         shared_ocirepository=shared,
+        suppress=context.suppress,
     )
     files = list(outcome.files)
     if release.substitutions:

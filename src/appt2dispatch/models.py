@@ -131,6 +131,8 @@ class Finding:
     old: Any
     new: Any
     message: str
+    # Matched a --suppress pattern: still reported, no longer part of the verdict.
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)

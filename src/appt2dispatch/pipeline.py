@@ -179,8 +179,12 @@ def diff(
     *,
     ocirepository: YamlDocument | None = None,
     shared_ocirepository: bool | None = None,
+    suppress: tuple[str, ...] = (),
 ) -> DiffOutcome:
-    """Render both sides once each and compare them."""
+    """Render both sides once each and compare them.
+
+    `suppress`: patterns of behaviour findings the user has accepted (report.suppress_findings).
+    """
     from appt2dispatch.compare import compare_renders
     from appt2dispatch.report import build_report
 
@@ -201,5 +205,6 @@ def diff(
         notes=(*old.notes, *new.notes),
         source=str(release.path),
         files=files,
+        suppress=suppress,
     )
     return DiffOutcome(release, old, translation, new, tuple(files), report)

@@ -73,7 +73,7 @@ def order_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def decide_verdict(findings: Iterable[Finding]) -> Verdict:
     """blocked if any blocker; behavior-change if any behaviour finding; else no change."""
-    classes = {finding.klass for finding in findings}
+    classes = {finding.klass for finding in findings if not finding.suppressed}
     if "blocker" in classes:
         return "blocked"
     if "behavior" in classes:

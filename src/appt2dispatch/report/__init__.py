@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from appt2dispatch.compare import decide_verdict, order_findings
@@ -44,13 +45,15 @@ def build_report(
     notes: Iterable[Note | str] = (),
     source: str = "",
     files: Iterable[OutputFile] = (),
+    suppress: Iterable[str] = (),
 ) -> Report:
     """Assemble the Report: verdict from the findings, values and notes from the translation.
 
     `notes` may be Note objects or plain strings (Rendered.notes); `files` are the
-    files the translation would write, from which the OCIRepository change is shown.
+    files the translation would write, from which the OCIRepository change is shown;
+    `suppress` patterns mark accepted behaviour findings (`suppress_findings`).
     """
-    ordered = tuple(order_findings(tuple(findings)))
+    ordered = tuple(order_findings(suppress_findings(tuple(findings), tuple(suppress))))
     all_notes = [*(translation.notes if translation is not None else ())]
     all_notes.extend(note if isinstance(note, Note) else Note(str(note)) for note in notes)
     return Report(
@@ -63,6 +66,34 @@ def build_report(
         ocirepository_change=ocirepository_change(files),
         source=source,
     )
+
+
+def suppress_findings(findings: tuple[Finding, ...], patterns: tuple[str, ...]) -> list[Finding]:
+    """Mark the behaviour findings a pattern matches as suppressed.
+
+    A pattern matches `RESOURCE PATH`, the path alone or the resource alone; `*` stands
+    for any text and `?` for one character, everything else is literal (so finding
+    paths paste as they are: `*containers[app].image`). Suppressed findings stay in
+    every report but no longer decide the verdict. Blockers are never suppressed:
+    Helm would still refuse the upgrade.
+    """
+    import re
+
+    compiled = [
+        re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), re.DOTALL)
+        for pattern in patterns
+    ]
+
+    def matches(finding: Finding) -> bool:
+        subjects = (f"{finding.resource} {finding.path}", finding.path, finding.resource)
+        return any(regex.fullmatch(subject) for regex in compiled for subject in subjects)
+
+    return [
+        replace(finding, suppressed=True)
+        if finding.klass == "behavior" and compiled and matches(finding)
+        else finding
+        for finding in findings
+    ]
 
 
 def exit_code_for(verdict: Verdict) -> int:

@@ -80,7 +80,9 @@ def count_classes(findings: tuple[Finding, ...]) -> dict[FindingClass, int]:
 
 def summary_line(findings: tuple[Finding, ...]) -> str:
     counts = count_classes(findings)
-    return ", ".join(f"{counts[klass]} {klass}" for klass in FINDING_CLASSES)
+    line = ", ".join(f"{counts[klass]} {klass}" for klass in FINDING_CLASSES)
+    suppressed = sum(1 for finding in findings if finding.suppressed)
+    return f"{line}, {suppressed} of them suppressed" if suppressed else line
 
 
 def display_value(value: Any, limit: int | None = None) -> str:

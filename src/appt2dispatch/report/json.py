@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from appt2dispatch.compare import order_findings
-from appt2dispatch.models import Report
+from appt2dispatch.models import Finding, Report
 from appt2dispatch.report.base import Reporter, count_classes
 
 FORMAT_VERSION = 1
@@ -30,17 +30,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "source": report.source,
         "verdict": report.verdict,
         "summary": count_classes(report.findings),
-        "findings": [
-            {
-                "class": finding.klass,
-                "resource": finding.resource,
-                "path": finding.path,
-                "old": finding.old,
-                "new": finding.new,
-                "message": finding.message,
-            }
-            for finding in order_findings(report.findings)
-        ],
+        "findings": [_finding_document(finding) for finding in order_findings(report.findings)],
         "renderers": {
             "old": report.renderers.get("old", ""),
             "new": report.renderers.get("new", ""),
@@ -56,3 +46,17 @@ def report_document(report: Report) -> dict[str, Any]:
         ],
         "ocirepository_change": report.ocirepository_change,
     }
+
+
+def _finding_document(finding: Finding) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "class": finding.klass,
+        "resource": finding.resource,
+        "path": finding.path,
+        "old": finding.old,
+        "new": finding.new,
+        "message": finding.message,
+    }
+    if finding.suppressed:
+        document["suppressed"] = True  # only when true: older consumers see no change
+    return document

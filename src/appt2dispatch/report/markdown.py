@@ -136,7 +136,8 @@ def _row(finding: Finding) -> str:
     change = f"{_code(display_value(finding.old))} → {_code(display_value(finding.new))}"
     path = _code(finding.path) if finding.path else "(whole object)"
     cells = [
-        f"{_CLASS_ICONS[finding.klass]} {finding.klass}",
+        f"{_CLASS_ICONS[finding.klass]} {finding.klass}"
+        + (" (suppressed)" if finding.suppressed else ""),
         _code(finding.resource),
         path,
         change,

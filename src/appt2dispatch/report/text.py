@@ -72,11 +72,12 @@ class TextReporter(Reporter):
 
     def _finding_lines(self, finding: Finding) -> list[str]:
         label = self._paint(finding.klass, f"{finding.klass.upper():<9}")
+        suppressed = " (suppressed: not part of the verdict)" if finding.suppressed else ""
         where = f"{finding.path}" if finding.path else "(whole object)"
         old = display_value(finding.old, _VALUE_LIMIT)
         new = display_value(finding.new, _VALUE_LIMIT)
         return [
-            f"{label} {finding.resource}",
+            f"{label} {finding.resource}{suppressed}",
             f"{_INDENT}{where}",
             f"{_INDENT}{old} → {new}",
             f"{_INDENT}{finding.message}",
