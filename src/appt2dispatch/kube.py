@@ -1,4 +1,7 @@
-"""Where Kubernetes objects keep their pods: one table for every stage."""
+"""Kubernetes object data: where objects keep their pods, nested lookups, plain copies.
+
+One table and one set of helpers for every stage.
+"""
 
 from __future__ import annotations
 
@@ -52,3 +55,15 @@ def pod_containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         for container in spec.get(field) or []
         if isinstance(container, Mapping)
     ]
+
+
+def plain_tree(value: Any) -> Any:
+    """A copy of nested mappings/sequences as dicts (string keys) and lists; leaves as is.
+
+    Unlike `load.to_plain` it does not re-type scalars: for data that is already plain.
+    """
+    if isinstance(value, Mapping):
+        return {str(key): plain_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_tree(item) for item in value]
+    return value

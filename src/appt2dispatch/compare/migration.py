@@ -16,7 +16,7 @@ from typing import Any
 
 from appt2dispatch.compare.env import ContainerEnv, container_env, database_source
 from appt2dispatch.contract import SKIP_MIGRATIONS_VARIABLE
-from appt2dispatch.kube import CONTAINER_LISTS, pod_template
+from appt2dispatch.kube import pod_containers
 from appt2dispatch.models import FindingClass, ObjectKey
 
 _MIGRATE_COMMAND = re.compile(r"prisma\s+migrate\s+deploy")
@@ -42,19 +42,6 @@ def is_helm_hook(obj: Mapping[str, Any]) -> bool:
     return "helm.sh/hook" in (metadata.get("annotations") or {})
 
 
-def _containers(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    template = pod_template(obj)
-    pod = template.get("spec") if template is not None else None
-    if not isinstance(pod, Mapping):
-        return []
-    return [
-        item
-        for name in CONTAINER_LISTS
-        for item in pod.get(name) or []
-        if isinstance(item, Mapping)
-    ]
-
-
 def _runs_migration(container: Mapping[str, Any]) -> bool:
     words = [str(word) for word in (container.get("command") or []) + (container.get("args") or [])]
     return bool(_MIGRATE_COMMAND.search(" ".join(words)))
@@ -66,7 +53,7 @@ def migration_jobs(objects: Mapping[ObjectKey, Mapping[str, Any]]) -> list[Migra
     for key, obj in objects.items():
         if key.kind != "Job" or not is_install_and_upgrade_hook(obj):
             continue
-        for container in _containers(obj):
+        for container in pod_containers(obj):
             if _runs_migration(container):
                 image = container.get("image")
                 jobs.append(
@@ -115,7 +102,7 @@ def judge_added_job(
         container
         for obj in new_objects.values()
         if obj.get("kind") != "Job" and obj.get("kind") != "CronJob"
-        for container in _containers(obj)
+        for container in pod_containers(obj)
         if container_env(container).plain_value(SKIP_MIGRATIONS_VARIABLE) == "true"
     ]
     if not skipping:

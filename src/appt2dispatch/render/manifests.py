@@ -9,6 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from appt2dispatch.errors import InputError
+from appt2dispatch.kube import plain_tree
 from appt2dispatch.models import Rendered, SourceLocation
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def dump_objects(objects: Iterable[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
     for obj in objects:
         buffer.write("---\n")
-        yaml.dump(_plain(obj), buffer)
+        yaml.dump(plain_tree(obj), buffer)
     return buffer.getvalue()
 
 
@@ -106,11 +107,3 @@ def dump_manifests(rendered: Rendered) -> str:
     header = f"# Rendered by: {rendered.renderer}\n"
     notes = "".join(f"# Note: {note}\n" for note in rendered.notes)
     return header + notes + dump_objects(rendered.objects)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from appt2dispatch.kube import plain_tree
 from appt2dispatch.models import Note, NoteLevel, SourceLocation
 from appt2dispatch.translate.chart import MISSING, chart_default, chart_defaults
 from appt2dispatch.translate.source import ValuesPath
@@ -90,21 +91,13 @@ class Draft:
             node = tree
             for part in entry.path[:-1]:
                 node = node.setdefault(part, {})
-            node[entry.path[-1]] = _plain(entry.value)
+            node[entry.path[-1]] = plain_tree(entry.value)
         return tree
 
 
 def _equal_to_default(path: TargetPath, value: Any) -> bool:
     default = chart_default(path)
     return default is not MISSING and default == value and type(default) is type(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _ordered(entries: list[Entry]) -> list[Entry]:

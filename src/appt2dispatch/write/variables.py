@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import ReleaseError
+from appt2dispatch.kube import plain_tree
 from appt2dispatch.models import HelmRelease, OutputFile
 
 PLACEHOLDER = "appt2dispatchvar{}x"  # a DNS label: a variable may be part of a name
@@ -66,7 +67,7 @@ def keep_variables(
             raise _variables_lost(release)
         if file.path == release.path:
             values = seen[release.document.index].get("spec", {}).get("values")
-            if values != _plain(proven_values):
+            if values != plain_tree(proven_values):
                 raise _variables_lost(release)
     return files
 
@@ -168,15 +169,6 @@ def _replacement(value: str, restored: str, text: str, flow: bool) -> tuple[int,
         plain_ok = not flow and ": " not in restored and " #" not in restored
         return len(value), restored if plain_ok else json.dumps(restored, ensure_ascii=False)
     return None  # a block or folded scalar, or one behind a tag or anchor
-
-
-def _plain(values: Any) -> Any:
-    """Translated values as comparable data (already plain: no YAML re-typing)."""
-    if isinstance(values, Mapping):
-        return {str(key): _plain(value) for key, value in values.items()}
-    if isinstance(values, list | tuple):
-        return [_plain(value) for value in values]
-    return values
 
 
 def _variables_lost(release: HelmRelease) -> ReleaseError:
