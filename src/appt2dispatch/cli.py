@@ -142,7 +142,34 @@ TRANSLATE_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--chart-version",
         metavar="VERSION",
-        help="dispatch chart version to target (default: the image tag's version).",
+        help="dispatch chart version to target and prove against (default: the bundled "
+        "chart's version). Another version is pulled from --chart-repo (once, cached by "
+        "digest); unreachable and not cached is an error.",
+    ),
+    click.option(
+        "--follow-app-version",
+        is_flag=True,
+        help="Target the chart version equal to the running image's version (pulled as "
+        "--chart-version would be).",
+    ),
+    click.option(
+        "--chart-repo",
+        metavar="OCI_URL",
+        help="Where the dispatch chart is pulled from, and the url the OCIRepository names "
+        "(default oci://ghcr.io/misospace/charts/dispatch).",
+    ),
+    click.option(
+        "--dispatch-chart",
+        metavar="DIR|TGZ",
+        type=click.Path(exists=True),
+        help="Render the new side from this local dispatch chart (its version is the "
+        "OCIRepository tag); it must be what --chart-repo serves at that version.",
+    ),
+    click.option(
+        "--assume-chart-unchanged",
+        is_flag=True,
+        help="Do not pull --chart-version: render the bundled templates restamped as that "
+        "version. The verdict then says the artifact Flux pulls was not verified.",
     ),
     click.option(
         "--follow-chart-version",
@@ -150,6 +177,30 @@ TRANSLATE_OPTIONS: list[Callable[[Any], Any]] = [
         help="Leave the image to the chart version (drops the tag and digest pin).",
     ),
 ]
+
+
+def _translate_options(
+    chart_version: str | None,
+    follow_chart_version: bool,
+    follow_app_version: bool = False,
+    chart_repo: str | None = None,
+    dispatch_chart: str | None = None,
+    assume_chart_unchanged: bool = False,
+) -> Any:
+    from appt2dispatch.pipeline import TranslateOptions
+
+    if follow_app_version and chart_version:
+        raise click.UsageError("--follow-app-version and --chart-version exclude each other")
+    if assume_chart_unchanged and dispatch_chart:
+        raise click.UsageError("--assume-chart-unchanged and --dispatch-chart exclude each other")
+    return TranslateOptions(
+        chart_version=chart_version,
+        follow_chart_version=follow_chart_version,
+        follow_app_version=follow_app_version,
+        chart_repo=chart_repo,
+        dispatch_chart=Path(dispatch_chart) if dispatch_chart else None,
+        assume_chart_unchanged=assume_chart_unchanged,
+    )
 
 
 def _read_path(path_text: str) -> Path:
@@ -247,6 +298,10 @@ def diff(
     app_template_chart: str | None,
     app_template_version: str | None,
     chart_version: str | None,
+    follow_app_version: bool,
+    chart_repo: str | None,
+    dispatch_chart: str | None,
+    assume_chart_unchanged: bool,
     follow_chart_version: bool,
     suppress: tuple[str, ...],
 ) -> None:
@@ -255,6 +310,14 @@ def diff(
     Exit 0: no behaviour change; 1: behaviour change or blocker; 2: bad input.
     """
     with _user_errors():
+        chart_options = _translate_options(
+            chart_version,
+            follow_chart_version,
+            follow_app_version,
+            chart_repo,
+            dispatch_chart,
+            assume_chart_unchanged,
+        )
         from appt2dispatch import pipeline
         from appt2dispatch.report import exit_code_for
 
@@ -262,7 +325,7 @@ def diff(
         outcome = pipeline.diff(
             loaded,
             _build_old(old_manifests, app_template_chart, app_template_version),
-            pipeline.TranslateOptions(chart_version, follow_chart_version),
+            chart_options,
             suppress=suppress,
         )
         if json_report:
@@ -316,10 +379,22 @@ def render(
     app_template_chart: str | None,
     app_template_version: str | None,
     chart_version: str | None,
+    follow_app_version: bool,
+    chart_repo: str | None,
+    dispatch_chart: str | None,
+    assume_chart_unchanged: bool,
     follow_chart_version: bool,
 ) -> None:
     """Print the manifests of one side as multi-document YAML."""
     with _user_errors():
+        chart_options = _translate_options(
+            chart_version,
+            follow_chart_version,
+            follow_app_version,
+            chart_repo,
+            dispatch_chart,
+            assume_chart_unchanged,
+        )
         from appt2dispatch import pipeline
         from appt2dispatch.render.manifests import dump_manifests
 
@@ -340,9 +415,9 @@ def render(
             _echo_masked(dump_manifests(old))
             return
         translation = pipeline.translate(
-            loaded, old, pipeline.TranslateOptions(chart_version, follow_chart_version)
+            loaded, old, chart_options
         )
-        _echo_masked(dump_manifests(pipeline.render_new(loaded, translation)))
+        _echo_masked(dump_manifests(pipeline.render_new(loaded, translation, chart_options)))
 
 
 def _echo_masked(text: str) -> None:
@@ -383,10 +458,22 @@ def translate(
     app_template_chart: str | None,
     app_template_version: str | None,
     chart_version: str | None,
+    follow_app_version: bool,
+    chart_repo: str | None,
+    dispatch_chart: str | None,
+    assume_chart_unchanged: bool,
     follow_chart_version: bool,
 ) -> None:
     """Translate HELMRELEASE into values for the dispatch chart."""
     with _user_errors():
+        chart_options = _translate_options(
+            chart_version,
+            follow_chart_version,
+            follow_app_version,
+            chart_repo,
+            dispatch_chart,
+            assume_chart_unchanged,
+        )
         import json
 
         from appt2dispatch import pipeline
@@ -397,7 +484,7 @@ def translate(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )
         translation = pipeline.translate(
-            loaded, old, pipeline.TranslateOptions(chart_version, follow_chart_version)
+            loaded, old, chart_options
         )
         if output_dir is None:
             if output_format == "json":
@@ -479,6 +566,10 @@ def migrate(
     app_template_chart: str | None,
     app_template_version: str | None,
     chart_version: str | None,
+    follow_app_version: bool,
+    chart_repo: str | None,
+    dispatch_chart: str | None,
+    assume_chart_unchanged: bool,
     follow_chart_version: bool,
     suppress: tuple[str, ...],
     only: tuple[str, ...],
@@ -507,16 +598,22 @@ def migrate(
       notes: [text]. Paths are relative to ROOT.
     """
     with _user_errors():
+        chart_options = _translate_options(
+            chart_version,
+            follow_chart_version,
+            follow_app_version,
+            chart_repo,
+            dispatch_chart,
+            assume_chart_unchanged,
+        )
         from appt2dispatch import migrate as migration
-        from appt2dispatch.pipeline import TranslateOptions
-
         result = migration.migrate_tree(
             Path(root),
             write=write_changes,
             accept_behavior_change=accept_behavior_change,
             namespace=namespace,
             old_options=_build_old(old_manifests, app_template_chart, app_template_version),
-            translate_options=TranslateOptions(chart_version, follow_chart_version),
+            translate_options=chart_options,
             only=tuple(Path(path) for path in only),
             suppress=suppress,
         )

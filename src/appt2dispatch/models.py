@@ -83,6 +83,54 @@ class HelmRelease:
         return self.document.path
 
 
+ArtifactOrigin = Literal["bundled", "pulled", "local", "assumed"]
+
+
+@dataclass(frozen=True)
+class ChartArtifact:
+    """The dispatch chart that rendered the new side, as Flux will fetch it.
+
+    `url` and `version` are what the OCIRepository names; `digest` is the sha256 of
+    the chart archive whose templates were rendered. `origin`: the chart shipped in
+    the package, pulled from `url`, a local chart (--dispatch-chart), or "assumed":
+    the bundled templates restamped as `version` (--assume-chart-unchanged), so the
+    artifact Flux pulls was not verified.
+    """
+
+    url: str
+    version: str
+    digest: str
+    origin: ArtifactOrigin
+    source: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.origin != "assumed"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.url}:{self.version}"
+
+    def describe(self) -> str:
+        """One line: `oci://...:0.5.40 (sha256:..., bundled chart)`."""
+        how = {
+            "bundled": "the chart bundled with appt2dispatch",
+            "pulled": "pulled",
+            "local": f"from {self.source}",
+            "assumed": f"NOT VERIFIED: {self.source}",
+        }[self.origin]
+        return f"{self.reference} ({self.digest}, {how})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "version": self.version,
+            "digest": self.digest,
+            "origin": self.origin,
+            "verified": self.verified,
+        }
+
+
 @dataclass(frozen=True)
 class Rendered:
     """One side's manifests, parsed, and what produced them."""
@@ -91,6 +139,7 @@ class Rendered:
     renderer: str
     chart: str | None = None
     notes: tuple[str, ...] = ()
+    artifact: ChartArtifact | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +194,11 @@ class Report:
     values_yaml: str = ""
     ocirepository_change: str = ""
     source: str = ""
+    artifact: ChartArtifact | None = None
+    helmrelease_change: str = ""
+    # Verdict caveats that every format prints on its verdict line (an unverified chart,
+    # an assumed app-template version the values depend on).
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +218,7 @@ class Translation:
     rename_map: Mapping[ObjectKey, ObjectKey] = field(default_factory=dict)
     envfrom_keys: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     image_follows_chart: bool = False
+    chart_url: str = "oci://ghcr.io/misospace/charts/dispatch"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appt2dispatch.errors import InputError
 from appt2dispatch.models import (
     HelmRelease,
     OutputFile,
@@ -48,8 +49,22 @@ class LoadOptions:
 
 @dataclass(frozen=True)
 class TranslateOptions:
+    """Which dispatch chart the new side is rendered from and the OCIRepository names.
+
+    Default: the bundled chart at its version. `chart_version` (or
+    `follow_app_version`: the running image's version) picks another version of the
+    chart `chart_repo` serves, pulled; `dispatch_chart` a local chart directory or
+    .tgz. `assume_chart_unchanged` renders the bundled templates as that version
+    instead of pulling (the report then says the artifact was not verified).
+    `follow_chart_version` drops the image pin so the chart's appVersion decides.
+    """
+
     chart_version: str | None = None
     follow_chart_version: bool = False
+    follow_app_version: bool = False
+    chart_repo: str | None = None
+    dispatch_chart: Path | None = None
+    assume_chart_unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,23 +148,43 @@ def translate(release: HelmRelease, old: Rendered, options: TranslateOptions) ->
     from appt2dispatch.translate import translate_release
 
     keys = envfrom_secret_keys(release, envfrom_names(old))
+    chart_version = options.chart_version
+    if options.dispatch_chart is not None:
+        from appt2dispatch.render.dispatch_chart import local_chart_version
+
+        local_version = local_chart_version(options.dispatch_chart)
+        if chart_version is not None and chart_version != local_version:
+            raise InputError(
+                f"--dispatch-chart {options.dispatch_chart} is version {local_version}, "
+                f"not --chart-version {chart_version}"
+            )
+        chart_version = local_version
     return translate_release(
         release,
         old,
-        chart_version=options.chart_version,
+        chart_version=chart_version,
         follow_chart_version=options.follow_chart_version,
+        follow_app_version=options.follow_app_version and options.dispatch_chart is None,
+        chart_url=options.chart_repo,
         envfrom_keys=keys,
     )
 
 
-def render_new(release: HelmRelease, translation: Translation) -> Rendered:
+def render_new(
+    release: HelmRelease, translation: Translation, options: TranslateOptions | None = None
+) -> Rendered:
+    """The new side, rendered from exactly the chart the translation's OCIRepository names."""
     from appt2dispatch.render.dispatch_chart import render_dispatch
 
+    options = options or TranslateOptions()
     return render_dispatch(
         translation.values,
         release_name=release.release_name,
         namespace=release.namespace,
         chart_version=translation.chart_version,
+        url=translation.chart_url,
+        local_chart=options.dispatch_chart,
+        assume_unchanged=options.assume_chart_unchanged,
     )
 
 
@@ -190,7 +225,7 @@ def diff(
 
     old = render_old(release, old_options)
     translation = translate(release, old, translate_options)
-    new = render_new(release, translation)
+    new = render_new(release, translation, translate_options)
     findings = compare_renders(old, new, translation)
     files = output_files(
         release,

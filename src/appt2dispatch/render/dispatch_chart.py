@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import tempfile
@@ -11,9 +12,15 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from appt2dispatch.errors import RenderError
-from appt2dispatch.models import Rendered
-from appt2dispatch.render.helm import chart_metadata, load_chart, render_chart
+from appt2dispatch.errors import InputError, RenderError
+from appt2dispatch.models import ChartArtifact, Rendered
+from appt2dispatch.render.helm import (
+    archive_digest,
+    chart_metadata,
+    load_chart,
+    pull_chart,
+    render_chart,
+)
 
 if TYPE_CHECKING:
     from helm_python import Chart
@@ -28,6 +35,8 @@ TEMPLATE_ORDER: tuple[str, ...] = (
     "migrate-job.yaml",
 )
 _NOTES_SUFFIX = "NOTES.txt"
+# Where dispatch publishes its chart; the url the OCIRepository names by default.
+CHART_URL = "oci://ghcr.io/misospace/charts/dispatch"
 _WARNING_PARAGRAPH = re.compile(r"^WARNING:.*?(?=\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -52,29 +61,110 @@ def render_dispatch(
     release_name: str,
     namespace: str,
     chart_version: str | None = None,
+    url: str = CHART_URL,
+    local_chart: Path | None = None,
+    assume_unchanged: bool = False,
 ) -> Rendered:
     """Render the dispatch chart with `values`, hooks included, NOTES left out.
 
-    With a `chart_version` other than the bundled one, a copy of the bundled chart
-    stamped with that version (and the same appVersion, so the image tag follows)
-    is rendered: the templates are this package's, only the version differs.
+    Which chart: `local_chart` (a directory or .tgz) when given; else the bundled chart
+    when `chart_version` is None or the bundled version; else the chart `url` serves at
+    `chart_version`, pulled once and cached by digest (RenderError when it cannot be
+    pulled). Only with `assume_unchanged` are the bundled templates restamped as
+    `chart_version` instead, and the artifact says it was not verified.
     Raises RenderError with Helm's message (schema violation, lane rule, ...).
     """
-    bundled = bundled_chart_version()
-    if chart_version is None or chart_version == bundled:
-        chart = load_chart(bundled_chart_dir())
-        provenance = "bundled"
-    else:
-        chart = _stamped_chart(chart_version)
-        provenance = f"bundled {bundled}, version restamped"
-    version = str(chart_metadata(chart)["version"])
+    chart, artifact = resolve_chart(chart_version, url, local_chart, assume_unchanged)
     manifests = render_chart(chart, values, release_name=release_name, namespace=namespace)
     return Rendered(
         objects=tuple(obj for _, obj in parse_manifests(manifests)),
-        renderer=f"{helm_engine_label()}: dispatch chart {version} ({provenance})",
-        chart=f"dispatch {version}",
+        renderer=f"{helm_engine_label()}: dispatch chart {artifact.describe()}",
+        chart=f"dispatch {artifact.version}",
         notes=tuple(extract_warnings(manifests)),
+        artifact=artifact,
     )
+
+
+def resolve_chart(
+    chart_version: str | None,
+    url: str = CHART_URL,
+    local_chart: Path | None = None,
+    assume_unchanged: bool = False,
+) -> tuple[Chart, ChartArtifact]:
+    """The loaded chart to render and the artifact it is (see render_dispatch)."""
+    if local_chart is not None:
+        return _local_chart(local_chart, chart_version, url)
+    bundled = bundled_chart_version()
+    if chart_version is None or chart_version == bundled:
+        archive = bundled_chart_archive()
+        artifact = ChartArtifact(url, bundled, archive_digest(archive), "bundled")
+        return load_chart(archive), artifact
+    if assume_unchanged:
+        chart = _stamped_chart(chart_version)
+        source = (
+            f"the bundled {bundled} templates restamped as {chart_version} "
+            "(--assume-chart-unchanged); the artifact Flux pulls was not verified"
+        )
+        digest = archive_digest(bundled_chart_archive())
+        return chart, ChartArtifact(url, chart_version, digest, "assumed", source)
+    if not url.startswith("oci://"):
+        raise RenderError(f"--chart-repo {url}: expected an oci:// repository")
+    archive = pull_chart(url, chart_version)
+    chart = load_chart(archive)
+    _check_version(chart, chart_version, f"{url}:{chart_version}")
+    return chart, ChartArtifact(url, chart_version, archive_digest(archive), "pulled")
+
+
+def local_chart_version(path: Path) -> str:
+    """The version a --dispatch-chart DIR|TGZ declares (its Chart.yaml)."""
+    if not path.exists():
+        raise InputError(f"--dispatch-chart {path}: no such file or directory")
+    try:
+        return str(chart_metadata(load_chart(path))["version"])
+    except RenderError as exc:
+        raise InputError(f"--dispatch-chart {path}: {exc.message}") from exc
+
+
+def _local_chart(
+    path: Path, chart_version: str | None, url: str
+) -> tuple[Chart, ChartArtifact]:
+    version = local_chart_version(path)
+    if chart_version is not None and chart_version != version:
+        raise InputError(
+            f"--dispatch-chart {path} is version {version}, not the requested {chart_version}"
+        )
+    archive = path if path.is_file() else _packaged(path, Path(tempfile.mkdtemp()))
+    try:
+        digest = archive_digest(archive)
+        chart = load_chart(archive)
+    finally:
+        if archive != path:
+            shutil.rmtree(archive.parent, ignore_errors=True)
+    return chart, ChartArtifact(url, version, digest, "local", str(path))
+
+
+def _check_version(chart: Chart, expected: str, reference: str) -> None:
+    found = str(chart_metadata(chart).get("version"))
+    if found != expected:
+        raise RenderError(f"{reference} holds a chart of version {found}, not {expected}")
+
+
+@cache
+def bundled_chart_archive() -> Path:
+    """The bundled chart packaged (Helm's packaging is byte-reproducible), kept for the
+    process: its sha256 is the digest the report names, and it is what gets rendered."""
+    workdir = Path(tempfile.mkdtemp(prefix="appt2dispatch-bundled-"))
+    atexit.register(shutil.rmtree, workdir, True)
+    return _packaged(bundled_chart_dir(), workdir)
+
+
+def _packaged(chart_dir: Path, destination: Path) -> Path:
+    import helm_python
+
+    try:
+        return Path(helm_python.package(chart_dir, destination=destination))
+    except helm_python.HelmError as exc:
+        raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
 
 
 def helm_engine_label() -> str:

@@ -6,7 +6,11 @@ never depends on the machine (no cluster is contacted; `lookup` is empty).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -82,6 +86,57 @@ def render_chart(
         raise RenderError(_clean_helm_message(str(exc))) from exc
     manifests: dict[str, str] = json.loads(rendered)
     return manifests
+
+
+def archive_digest(path: Path) -> str:
+    """`sha256:<hex>` of a chart archive's bytes (what an OCI chart layer is addressed by)."""
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def chart_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "appt2dispatch" / "charts"
+
+
+def pull_chart(location: str, version: str) -> Path:
+    """Pull `location` (oci://...) at `version` once; later runs reuse the archive cached
+    by its digest (`<cache>/sha256-<hex>.tgz`, indexed by `location:version`).
+
+    Not reachable and not cached: RenderError naming the artifact (no fallback).
+    """
+    reference = f"{location}:{version}"
+    cache = chart_cache_dir()
+    index_path = cache / "index.json"
+    index: dict[str, str] = {}
+    if index_path.is_file():
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+    cached = index.get(reference)
+    if cached and (cache / cached).is_file():
+        return cache / cached
+    import helm_python
+
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"cannot pull {reference}: cache {cache}: {exc.strerror}") from exc
+    with tempfile.TemporaryDirectory(dir=cache) as download:
+        try:
+            helm_python.pull(location, version=version, destination=download)
+        except helm_python.HelmError as exc:
+            raise RenderError(
+                f"cannot pull {reference} (not reachable and not cached): {_first_line(exc)}"
+            ) from exc
+        archives = sorted(Path(download).glob("*.tgz"))
+        if len(archives) != 1:
+            raise RenderError(f"cannot pull {reference}: no chart archive received")
+        target = archive_digest(archives[0]).replace(":", "-") + ".tgz"
+        shutil.move(str(archives[0]), cache / target)
+    index[reference] = target
+    index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+    return cache / target
 
 
 def chart_metadata(chart: Chart) -> dict[str, Any]:

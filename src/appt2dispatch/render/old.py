@@ -7,12 +7,7 @@ else the built-in model of app-template (offline default).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -161,43 +156,11 @@ def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
     )
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "appt2dispatch" / "charts"
-
-
 def _pull_oci_chart(reference: str) -> Path:
     """Pull `oci://REF:VERSION` once; later runs reuse the archive cached by its digest."""
+    from appt2dispatch.render.helm import pull_chart
+
     location, _, version = reference.rpartition(":")
     if not location.startswith("oci://") or not version or "/" in version:
         raise InputError(f"--app-template-chart {reference}: expected oci://REF:VERSION")
-    cache = _cache_dir()
-    index_path = cache / "index.json"
-    index: dict[str, str] = {}
-    if index_path.is_file():
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            index = {}
-    cached = index.get(reference)
-    if cached and (cache / cached).is_file():
-        return cache / cached
-    import helm_python
-
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache) as download:
-        try:
-            helm_python.pull(location, version=version, destination=download)
-        except helm_python.HelmError as exc:
-            raise RenderError(
-                f"cannot pull {reference}: {str(exc).strip().splitlines()[0]}"
-            ) from exc
-        archives = sorted(Path(download).glob("*.tgz"))
-        if len(archives) != 1:
-            raise RenderError(f"cannot pull {reference}: no chart archive received")
-        digest = hashlib.sha256(archives[0].read_bytes()).hexdigest()
-        target = f"sha256-{digest}.tgz"
-        shutil.move(str(archives[0]), cache / target)
-    index[reference] = target
-    index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
-    return cache / target
+    return pull_chart(location, version)

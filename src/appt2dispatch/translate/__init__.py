@@ -16,6 +16,7 @@ from typing import Any
 from appt2dispatch.contract import parse_lane_config, read_envfrom
 from appt2dispatch.load import envfrom_secret_keys
 from appt2dispatch.models import HelmRelease, Rendered, Translation
+from appt2dispatch.translate.chart import CHART_URL
 from appt2dispatch.translate.comments import EnvContext, collect_value_comments, route_comments
 from appt2dispatch.translate.env import EnvScope, envfrom_sources, map_env, map_env_from
 from appt2dispatch.translate.find import find_dispatch_workload
@@ -41,6 +42,8 @@ def translate_release(
     *,
     chart_version: str | None = None,
     follow_chart_version: bool = False,
+    follow_app_version: bool = False,
+    chart_url: str | None = None,
     envfrom_keys: Mapping[str, frozenset[str] | None] | None = None,
 ) -> Translation:
     """Values for charts/dispatch under which dispatch behaves as the old side does.
@@ -67,6 +70,8 @@ def translate_release(
         source.location_of(image_path),
         chart_version=chart_version,
         follow_chart_version=follow_chart_version,
+        follow_app_version=follow_app_version,
+        written_tag=source.get((*image_path, "tag")) if image_path else None,
     )
     env_from: Sequence[Mapping[str, Any]] = workload.container.get("envFrom") or []
     env: Sequence[Mapping[str, Any]] = workload.container.get("env") or []
@@ -101,6 +106,7 @@ def translate_release(
         rename_map=renames,
         envfrom_keys=known_keys,
         image_follows_chart=follow_chart_version,
+        chart_url=chart_url or CHART_URL,
     )
 
 

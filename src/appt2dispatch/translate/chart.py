@@ -10,9 +10,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.render.dispatch_chart import bundled_chart_dir, bundled_chart_version
-
-CHART_URL = "oci://ghcr.io/misospace/charts/dispatch"
+from appt2dispatch.render.dispatch_chart import (
+    CHART_URL,
+    bundled_chart_dir,
+    bundled_chart_version,
+)
 
 MISSING: Any = object()
 

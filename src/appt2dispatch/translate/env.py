@@ -81,15 +81,23 @@ def envfrom_sources(
 
 def map_env_from(draft: Draft, env_from: Sequence[Mapping[str, Any]], scope: EnvScope) -> None:
     """First plain secretRef -> existingSecret; every other entry, in order -> extraEnvFrom."""
-    if not env_from:
-        return
     path = (*scope.container, "envFrom") if scope.container else None
     rest = list(env_from)
-    first = rest[0]
+    first = rest[0] if rest else {}
     ref = first.get("secretRef")
     if set(first) == {"secretRef"} and isinstance(ref, Mapping) and set(ref) <= {"name"}:
-        draft.set(("existingSecret",), str(ref["name"]), sources=[(*path, 0)] if path else [])
+        draft.set(
+            ("existingSecret",),
+            str(ref["name"]),
+            sources=[(*path, 0)] if path else [],
+            stated=True,
+        )
         rest = rest[1:]
+    elif chart_default(("existingSecret",)):
+        # The chart would load its default Secret into a pod that never loaded it.
+        draft.set(("existingSecret",), "", comment="the old pod loaded no such Secret")
+    if not env_from:
+        return
     if rest:
         draft.set(("extraEnvFrom",), [dict(item) for item in rest])
     draft.note(
@@ -140,7 +148,7 @@ def _map_structured(
     target = _target(var)
     default = chart_default(target)
     if item is None:
-        if default is not None and default is not MISSING:
+        if default is not None and default is not MISSING and _default_matters(var, sources):
             draft.set(target, None, comment=_unset_reason(var, sources))
         return
     if "valueFrom" in item:
@@ -152,8 +160,27 @@ def _map_structured(
         _keep_in_env(draft, var.name, item, scope, f"{dotted(target)} cannot render {text!r}")
         return
     path = scope.path_of(var.name)
-    draft.set(target, value, sources=[path] if path else [])
+    draft.set(target, value, sources=[path] if path else [], stated=True)
     draft.note(f"env {var.name} -> {dotted(target)}", scope.source.location_of(path))
+
+
+def _default_matters(var: AppVariable, sources: Sequence[EnvSource]) -> bool:
+    """Whether the chart default of a variable the old pod left unset changes what the app
+    does: it would shadow an envFrom source that may provide the variable, or the app reads
+    it differently from unset. A default the app reads as its own is left to render (a
+    cosmetic finding), not written as null."""
+    if any(source.may_provide(var.name) for source in sources):
+        return True
+    return not var.means_unset(_rendered(chart_default(_target(var))))
+
+
+def _rendered(value: Any) -> str:
+    """The env string the chart renders for a structured value."""
+    if isinstance(value, list):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _target(var: AppVariable) -> TargetPath:
@@ -209,8 +236,12 @@ def _map_lanes(
     scope: EnvScope,
 ) -> None:
     if item is None:
+        # The chart's default lanes would replace the app's built-in ones (or shadow what
+        # an envFrom source provides).
+        _null_lanes(draft, f"the old pod set no {LANE_CONFIG_VARIABLE}: {_lanes_unset(env_sources)}")
         return
     if "valueFrom" in item:
+        _null_lanes(draft, f"{LANE_CONFIG_VARIABLE} stays in env (valueFrom)")
         _keep_in_env(
             draft, LANE_CONFIG_VARIABLE, item, scope, "a valueFrom cannot be checked or structured"
         )
@@ -223,11 +254,10 @@ def _map_lanes(
     if not result.valid and shadowed:
         # Dropping the invalid value would let the envFrom source's lanes (if any) take
         # effect; kept verbatim it still shadows them and the app keeps its built-in lanes.
-        draft.set(
-            ("config", "lanes"),
-            None,
-            comment=f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
-            sources=[path] if path else [],
+        _null_lanes(
+            draft,
+            f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
+            sources,
         )
         _keep_in_env(
             draft,
@@ -246,11 +276,10 @@ def _map_lanes(
         )
         return
     if not result.valid:
-        draft.set(
-            ("config", "lanes"),
-            None,
-            comment=f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
-            sources=sources,
+        _null_lanes(
+            draft,
+            f"{LANE_CONFIG_VARIABLE} was invalid: the app runs on its built-in lanes",
+            sources,
         )
         draft.note(
             f"{LANE_CONFIG_VARIABLE} is invalid ({'; '.join(result.errors)}): the running app "
@@ -261,6 +290,7 @@ def _map_lanes(
         )
         return
     if result.warnings:
+        _null_lanes(draft, f"{LANE_CONFIG_VARIABLE} stays verbatim in env", sources)
         _keep_in_env(
             draft, LANE_CONFIG_VARIABLE, item, scope, "the chart's values schema would reject it"
         )
@@ -271,9 +301,26 @@ def _map_lanes(
             "warning",
         )
         return
-    draft.set(("config", "lanes"), [dict(lane) for lane in result.lanes], sources=sources)
+    draft.set(
+        ("config", "lanes"), [dict(lane) for lane in result.lanes], sources=sources, stated=True
+    )
     if result.lane_aliases is not None:
-        draft.set(("config", "laneAliases"), dict(result.lane_aliases))
+        # Helm merges maps: a chart default alias the old JSON lacks is deleted with null.
+        defaults = chart_default(("config", "laneAliases"))
+        dropped = {
+            alias: None
+            for alias in (defaults if isinstance(defaults, dict) else {})
+            if alias not in result.lane_aliases
+        }
+        draft.set(
+            ("config", "laneAliases"), {**result.lane_aliases, **dropped}, stated=True
+        )
+    else:
+        draft.set(
+            ("config", "laneAliases"),
+            None,
+            comment=f"{LANE_CONFIG_VARIABLE} had no laneAliases",
+        )
     draft.note(
         f"env {LANE_CONFIG_VARIABLE} -> config.lanes + config.laneAliases (same order)", location
     )
@@ -293,6 +340,19 @@ def _map_lanes(
             location,
             "dropped",
         )
+
+
+def _lanes_unset(sources: Sequence[EnvSource]) -> str:
+    providers = [source for source in sources if source.may_provide(LANE_CONFIG_VARIABLE)]
+    if providers:
+        return f"{providers[-1]} may provide it"
+    return "the app runs on its built-in lanes"
+
+
+def _null_lanes(draft: Draft, why: str, sources: Sequence[ValuesPath] = ()) -> None:
+    """config.lanes and config.laneAliases null: no DISPATCH_LANE_CONFIG_JSON from the chart."""
+    draft.set(("config", "lanes"), None, comment=why, sources=sources)
+    draft.set(("config", "laneAliases"), None)
 
 
 def _map_database(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope) -> None:
@@ -325,9 +385,13 @@ def _map_database(draft: Draft, item: Mapping[str, Any] | None, scope: EnvScope)
         str(ref["name"]),
         comment=comment,
         sources=[(*ref_path, "name")] if ref_path else [],
+        stated=True,
     )
     draft.set(
-        ("database", "key"), str(ref["key"]), sources=[(*ref_path, "key")] if ref_path else []
+        ("database", "key"),
+        str(ref["key"]),
+        sources=[(*ref_path, "key")] if ref_path else [],
+        stated=True,
     )
     draft.note(
         f"env {DATABASE_URL_VARIABLE} (secretKeyRef {ref['name']}/{ref['key']}) -> "

@@ -18,7 +18,6 @@ from typing import Any
 
 from appt2dispatch.load import release_ocirepository
 from appt2dispatch.models import HelmRelease, OutputFile, Translation, YamlDocument
-from appt2dispatch.translate.chart import CHART_URL
 from appt2dispatch.translate.values_doc import Draft, dump_yaml
 
 HELMRELEASE_SCHEMA = (
@@ -95,16 +94,16 @@ def translated_files(
         target_name = f"{release.name}-dispatch"
     release_text = _helmrelease_text(release, translation, target_name)
     if shared or oci is None:
-        oci_text = _new_ocirepository_text(release, target_name, translation.chart_version, oci)
+        oci_text = _new_ocirepository_text(release, target_name, translation, oci)
     else:
-        oci_text = _edited_ocirepository_text(oci, translation.chart_version)
+        oci_text = _edited_ocirepository_text(oci, translation)
     files: list[OutputFile] = []
     if out_dir is not None:
         files.append(OutputFile(out_dir / VALUES_FILE, translation.values_yaml))
         files.append(OutputFile(out_dir / HELMRELEASE_FILE, release_text))
         files.append(OutputFile(out_dir / OCIREPOSITORY_FILE, oci_text))
         if not shared and oci is not None:
-            patch = _patch_text(oci, translation.chart_version)
+            patch = _patch_text(oci, translation)
             files.append(OutputFile(out_dir / PATCH_FILE, patch))
         return files
     edits = [(release.document, release_text)]
@@ -180,19 +179,20 @@ def _splice_values(text: str, values_yaml: str) -> str:
     return text[: match.start()] + block + text[match.end() :]
 
 
-def _edited_ocirepository_text(oci: YamlDocument, version: str) -> str:
+def _edited_ocirepository_text(oci: YamlDocument, chart: Translation) -> str:
     from ruamel.yaml.comments import CommentedMap
 
     data = copy.deepcopy(oci.data)
     spec = data.setdefault("spec", CommentedMap())
-    spec["ref"] = CommentedMap([("tag", version)])
-    spec["url"] = CHART_URL
+    spec["ref"] = CommentedMap([("tag", chart.chart_version)])
+    spec["url"] = chart.chart_url
     return _dump_document(data, oci)
 
 
 def _new_ocirepository_text(
-    release: HelmRelease, name: str, version: str, template: YamlDocument | None
+    release: HelmRelease, name: str, chart: Translation, template: YamlDocument | None
 ) -> str:
+    """A new OCIRepository naming exactly the chart the new side was rendered from."""
     from ruamel.yaml.comments import CommentedMap
 
     template_spec = (template.data.get("spec") or {}) if template is not None else {}
@@ -206,8 +206,8 @@ def _new_ocirepository_text(
         template_spec.get("layerSelector")
         or CommentedMap([("mediaType", HELM_CHART_MEDIA_TYPE), ("operation", "copy")])
     )
-    spec["ref"] = CommentedMap([("tag", version)])
-    spec["url"] = CHART_URL
+    spec["ref"] = CommentedMap([("tag", chart.chart_version)])
+    spec["url"] = chart.chart_url
     data = CommentedMap(
         [
             ("apiVersion", "source.toolkit.fluxcd.io/v1"),
@@ -219,7 +219,7 @@ def _new_ocirepository_text(
     return f"---\n# yaml-language-server: $schema={OCIREPOSITORY_SCHEMA}\n" + dump_yaml(data)
 
 
-def _patch_text(oci: YamlDocument, version: str) -> str:
+def _patch_text(oci: YamlDocument, chart: Translation) -> str:
     """A kustomize patch of only `url` and `ref` (other ref keys nulled, so they go)."""
     from ruamel.yaml.comments import CommentedMap
 
@@ -227,7 +227,7 @@ def _patch_text(oci: YamlDocument, version: str) -> str:
     namespace = (oci.data.get("metadata") or {}).get("namespace")
     if namespace:
         metadata["namespace"] = namespace
-    ref = CommentedMap([("tag", version)])
+    ref = CommentedMap([("tag", chart.chart_version)])
     for key in (oci.data.get("spec") or {}).get("ref") or {}:
         if key != "tag":
             ref[key] = None
@@ -236,7 +236,7 @@ def _patch_text(oci: YamlDocument, version: str) -> str:
             ("apiVersion", oci.data.get("apiVersion", "source.toolkit.fluxcd.io/v1")),
             ("kind", "OCIRepository"),
             ("metadata", metadata),
-            ("spec", CommentedMap([("url", CHART_URL), ("ref", ref)])),
+            ("spec", CommentedMap([("url", chart.chart_url), ("ref", ref)])),
         ]
     )
     return "---\n" + dump_yaml(data)

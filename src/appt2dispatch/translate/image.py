@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from appt2dispatch.contract import parse_image_reference
+from appt2dispatch.errors import InputError
 from appt2dispatch.models import SourceLocation
 from appt2dispatch.translate.chart import bundled_chart_version, chart_default
 from appt2dispatch.translate.source import ValuesPath
@@ -32,8 +33,16 @@ def map_image(
     *,
     chart_version: str | None,
     follow_chart_version: bool,
+    follow_app_version: bool = False,
+    written_tag: object = None,
 ) -> str:
-    """image.* entries; returns the chart version (== app version) to pin."""
+    """image.* entries; returns the chart version the OCIRepository is to name.
+
+    The chart version is `chart_version`, else (`follow_app_version`) the running
+    image's version, else the bundled chart's. The image stays as the old release ran
+    it (repository, tag, digest; a `tag: X@sha256:...` written that way is kept whole)
+    unless `follow_chart_version` hands it to the chart's appVersion.
+    """
     image = parse_image_reference(reference)
     sources = {part: [(*image_path, part)] if image_path else [] for part in ("repository", "tag")}
     renamed = image.repository != chart_default(("image", "repository"))
@@ -42,16 +51,9 @@ def map_image(
         image.repository,
         comment="the image's former name" if renamed else None,
         sources=sources["repository"],
+        stated=True,
     )
-    version = chart_version or chart_version_from_tag(image.tag or "")
-    if version is None:
-        version = bundled_chart_version()
-        draft.note(
-            f"image tag {image.tag or '(none)'!r} is not a version: the chart version defaults to "
-            f"the bundled chart's {version}; pass --chart-version to choose",
-            location,
-            "warning",
-        )
+    version = chart_version or _version_to_target(image.tag, reference, follow_app_version)
     if follow_chart_version:
         draft.note(
             f"image pin: {reference} is replaced by the chart version: the image becomes "
@@ -61,23 +63,54 @@ def map_image(
             "warning" if chart_version_from_tag(image.tag or "") != version else "info",
         )
         return version
-    if image.digest and not _SHA256_DIGEST.fullmatch(image.digest):
-        # The chart's digest key takes sha256 only; a tag may carry any pin whole.
-        draft.set(
-            ("image", "tag"), f"{image.tag or 'latest'}@{image.digest}", sources=sources["tag"]
+    _keep_image(draft, image.tag, image.digest, reference, version, written_tag, sources["tag"])
+    pinned = "pin kept" if image.digest else "unpinned: a tag without a digest, kept as it is"
+    draft.note(f"image {reference} -> image.repository/tag/digest ({pinned})", location)
+    if chart_version_from_tag(image.tag or "") != version:
+        draft.note(
+            f"the image stays {reference} as the old release ran it; the chart's appVersion "
+            f"is {version}. Follow-up after this migration: drop image.tag and image.digest so "
+            "the chart's appVersion drives the app and one OCIRepository tag bump moves both",
+            location,
         )
-        draft.note(f"image {reference} -> image.repository/tag (pin kept in the tag)", location)
-        return version
-    if image.tag or not image.digest:
-        tag = image.tag or "latest"
-        draft.set(("image", "tag"), tag, sources=sources["tag"])
+    return version
+
+
+def _version_to_target(tag: str | None, reference: str, follow_app_version: bool) -> str:
+    if not follow_app_version:
+        return bundled_chart_version()
+    version = chart_version_from_tag(tag or "")
+    if version is None:
+        raise InputError(
+            f"--follow-app-version: the image {reference} has no version tag to follow; "
+            "pass --chart-version"
+        )
+    return version
+
+
+def _keep_image(
+    draft: Draft,
+    tag: str | None,
+    digest: str | None,
+    reference: str,
+    version: str,
+    written_tag: object,
+    sources: list[ValuesPath],
+) -> None:
+    """image.tag (and image.digest) exactly as the old values wrote them."""
+    if isinstance(written_tag, str) and "@" in written_tag and digest:
+        draft.set(("image", "tag"), f"{tag or 'latest'}@{digest}", sources=sources, stated=True)
+        return
+    if digest and not _SHA256_DIGEST.fullmatch(digest):
+        # The chart's digest key takes sha256 only; a tag may carry any pin whole.
+        draft.set(("image", "tag"), f"{tag or 'latest'}@{digest}", sources=sources, stated=True)
+        return
+    if tag or not digest:
+        draft.set(("image", "tag"), tag or "latest", sources=sources, stated=True)
     else:
         draft.note(
             f"{reference} has a digest but no tag: the chart renders the tag {version} with the "
             "same digest (the digest decides what runs)",
-            location,
         )
-    if image.digest:
-        draft.set(("image", "digest"), image.digest, sources=sources["tag"])
-    draft.note(f"image {reference} -> image.repository/tag/digest (pin kept)", location)
-    return version
+    if digest:
+        draft.set(("image", "digest"), digest, sources=sources, stated=True)

@@ -29,7 +29,9 @@ class Entry:
     value: Any
     comment: str | None = None
     sources: tuple[ValuesPath, ...] = ()
-    # Equal to the chart default: written only when a travelling comment needs a home.
+    # Equal to the chart default and never stated by the old values: written only when a
+    # travelling comment needs a home. What the old release stated is always written, so
+    # a later chart default cannot change it.
     redundant: bool = False
 
 
@@ -47,8 +49,9 @@ class Draft:
         *,
         comment: str | None = None,
         sources: Sequence[ValuesPath] = (),
+        stated: bool = False,
     ) -> None:
-        redundant = _equal_to_default(path, value) and comment is None
+        redundant = _equal_to_default(path, value) and comment is None and not stated
         self.entries[path] = Entry(path, value, comment, tuple(sources), redundant)
 
     def get(self, path: TargetPath) -> Any:
