@@ -117,6 +117,23 @@ def guess_tree_root(path: Path, options: LoadOptions) -> Path | None:
     return None
 
 
+def old_side_caveats(release: HelmRelease, options: OldSideOptions) -> tuple[str, ...]:
+    """The verdict's assumption about the old side: the app-template version the built-in
+    model emulated when neither the release's OCIRepository nor a flag names it (4.x and
+    5.x differ, e.g. in ServiceAccount defaults, so the translated values depend on it)."""
+    from appt2dispatch.render.old import resolve_app_template_version
+
+    if options.manifests is not None or options.app_template_chart is not None:
+        return ()
+    version, assumed = resolve_app_template_version(release, options.app_template_version)
+    if not assumed:
+        return ()
+    return (
+        f"app-template version not visible (no OCIRepository tag): proven against {version}; "
+        "pass --app-template-version with the version that runs",
+    )
+
+
 def render_old(release: HelmRelease, options: OldSideOptions) -> Rendered:
     from appt2dispatch.render.old import render_old_side
 
@@ -241,5 +258,7 @@ def diff(
         source=str(release.path),
         files=files,
         suppress=suppress,
+        artifact=new.artifact,
+        caveats=old_side_caveats(release, old_options),
     )
     return DiffOutcome(release, old, translation, new, tuple(files), report)

@@ -56,7 +56,7 @@ FULL_CONFIG: dict[str, Any] = {
         {"id": "cloud", "title": "Cloud", "claimable": True, "role": "escalation"},
         {"id": "backlog", "title": "Backlog", "claimable": False, "x-extra": {"n": 86400000}},
     ],
-    "laneAliases": {"normal": "local", "hard": "cloud"},
+    "laneAliases": {"normal": "local", "escalated": "cloud", "hard": "cloud"},
 }
 
 FULL_VALUES: dict[str, Any] = {

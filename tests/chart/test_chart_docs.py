@@ -81,7 +81,8 @@ def test_defaults_are_json_and_sections_have_none() -> None:
     rows = read_table(generate_values_doc(), "Values")
     assert rows["strategy"][1] == '`{"type": "Recreate"}`'
     assert rows["migrations.hookWeight"][1] == '`"-5"`'
-    assert rows["config.lanes"][1] == "`null`"
+    assert rows["config.lanes"][1].startswith('`[{"id": "local", "title": "Local"')
+    assert rows["config.llmBaseUrl"][1] == "`null`"
     assert rows["probes"] == ["object", "", ""]
     assert "strategy.type" not in rows  # inside a documented value, itself undocumented
 

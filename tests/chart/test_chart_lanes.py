@@ -79,7 +79,10 @@ TEMPLATE_REJECTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "alias to a missing lane",
-        {"lanes": [lane("local")], "laneAliases": {"normal": "local", "hard": "cloud"}},
+        {
+            "lanes": [lane("local")],
+            "laneAliases": {"normal": "local", "hard": "cloud", "escalated": None},
+        },
         ["config.laneAliases.hard", '"hard"', 'lane "cloud"'],
     ),
     (
@@ -105,8 +108,8 @@ TEMPLATE_REJECTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "aliases without lanes",
-        {"laneAliases": {"normal": "default"}},
-        ["config.laneAliases", "config.lanes is null"],
+        {"lanes": None, "laneAliases": {"normal": "default"}},
+        ["config.laneAliases", "config.lanes is null", "laneAliases: null too"],
     ),
 ]
 
@@ -151,7 +154,8 @@ def test_accepted_shapes_are_carried_whole(render_values: RenderValues) -> None:
         lane("spare"),  # claimable without a role: no per-role limit applies
         lane("spare-2"),
     ]
-    config = {"lanes": lanes, "laneAliases": {"normal": "local", "local": "cloud"}}
+    aliases = {"normal": "local", "escalated": "cloud", "local": "cloud"}
+    config = {"lanes": lanes, "laneAliases": aliases}
     raw = render_values({"config": config}).env_value("DISPATCH_LANE_CONFIG_JSON")
     assert raw is not None
     assert json.loads(raw) == config

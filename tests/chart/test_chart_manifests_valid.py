@@ -44,3 +44,24 @@ def test_rendered_objects_validate_strictly(
     assert validated == ["ServiceAccount", "Service", "Deployment", "Job"]
     if case == "full":
         assert "HTTPRoute" in render.kinds
+
+
+def test_fresh_install_with_only_a_database_secret_is_a_working_instance(
+    render_values: RenderValues,
+) -> None:
+    """`helm install` + the Secret `dispatch` + a database URL Secret: the sketch's instance."""
+    import json
+
+    render = render_values({"database": {"existingSecret": "dispatch-pg"}})
+    for obj in render.rendered.objects:
+        kubernetes_validate.validate(dict(obj), SCHEMA_VERSION, strict=True)
+    lanes = json.loads(render.env_value("DISPATCH_LANE_CONFIG_JSON") or "{}")
+    assert [lane["id"] for lane in lanes["lanes"]] == ["local", "frontier", "backlog"]
+    assert lanes["laneAliases"] == {"normal": "local", "escalated": "frontier"}
+    assert render.env_value("DISPATCH_EXCLUDED_LABELS") == "renovate"
+    app = render.container
+    assert app["envFrom"] == [{"secretRef": {"name": "dispatch"}}]
+    url = next(item for item in app["env"] if item["name"] == "DATABASE_URL")
+    assert url["valueFrom"] == {"secretKeyRef": {"name": "dispatch-pg", "key": "uri"}}
+    job = render.one("Job")["spec"]["template"]["spec"]["containers"][0]
+    assert job["envFrom"] == [{"secretRef": {"name": "dispatch"}}]

@@ -16,8 +16,19 @@ if TYPE_CHECKING:
 def test_defaults_render_the_app_objects_in_order(render_values: RenderValues) -> None:
     render = render_values()
     assert render.kinds == ["ServiceAccount", "Service", "Deployment", "Job"]
+    sketch_lanes = {
+        "lanes": [
+            {"id": "local", "title": "Local", "claimable": True, "role": "default"},
+            {"id": "frontier", "title": "Frontier", "claimable": True, "role": "escalation"},
+            {"id": "backlog", "title": "Backlog", "claimable": False},
+        ],
+        "laneAliases": {"normal": "local", "escalated": "frontier"},
+    }
+    lane_json = render.env_value("DISPATCH_LANE_CONFIG_JSON")
+    assert lane_json is not None and json.loads(lane_json) == sketch_lanes
     assert render.env == [
         {"name": "DISPATCH_AUTH_MODE", "value": "basic"},
+        {"name": "DISPATCH_EXCLUDED_LABELS", "value": "renovate"},
         {"name": "DISPATCH_HOSTED_GROOMER_ENABLED", "value": "true"},
         {"name": "DISPATCH_GROOMER_DRY_RUN", "value": "false"},
         {"name": "DISPATCH_GROOMER_REPO_CONTEXT_ENABLED", "value": "true"},
@@ -26,16 +37,19 @@ def test_defaults_render_the_app_objects_in_order(render_values: RenderValues) -
         {"name": "DISPATCH_GROOMER_INTERVAL_MS", "value": "600000"},
         {"name": "DISPATCH_PR_FOLLOWUP_INTERVAL_MS", "value": "900000"},
         {"name": "DISPATCH_PRUNE_CLOSED_INTERVAL_MS", "value": "86400000"},
+        {"name": "DISPATCH_LANE_CONFIG_JSON", "value": lane_json},
         {"name": "SKIP_DB_MIGRATIONS", "value": "true"},
     ]
     container = render.container
+    # The sketch's credentials Secret, loaded by the app (and the migration Job).
+    assert container["envFrom"] == [{"secretRef": {"name": "dispatch"}}]
     assert container["name"] == "app"
     assert container["image"] == "ghcr.io/misospace/dispatch:0.5.40"
     assert container["ports"] == [{"name": "http", "containerPort": 3000, "protocol": "TCP"}]
     assert container["livenessProbe"]["httpGet"] == {"path": "/", "port": 3000}
     assert container["readinessProbe"]["initialDelaySeconds"] == 5
     assert "startupProbe" not in container
-    for absent in ("imagePullPolicy", "command", "args", "envFrom", "resources"):
+    for absent in ("imagePullPolicy", "command", "args", "resources"):
         assert absent not in container, absent
 
 
@@ -111,6 +125,8 @@ def test_lane_json_leaves_out_empty_aliases(
     render_values: RenderValues, aliases: dict[str, str] | None
 ) -> None:
     lanes = [{"id": "solo", "title": "Solo", "claimable": True}]
+    if aliases == {}:  # Helm merges maps: the chart's default aliases are nulled one by one
+        aliases = {"normal": None, "escalated": None}
     raw = render_values({"config": {"lanes": lanes, "laneAliases": aliases}}).env_value(
         "DISPATCH_LANE_CONFIG_JSON"
     )
@@ -152,7 +168,11 @@ def test_whole_config_sections_null(
     if config is None:
         assert rendered == set()
     else:
-        assert rendered == {"DISPATCH_AUTH_MODE"}
+        assert rendered == {
+            "DISPATCH_AUTH_MODE",
+            "DISPATCH_EXCLUDED_LABELS",
+            "DISPATCH_LANE_CONFIG_JSON",
+        }
 
 
 def test_false_and_zero_are_rendered_not_dropped(render_values: RenderValues) -> None:
@@ -199,7 +219,11 @@ def test_excluded_labels(render_values: RenderValues, labels: Any, expected: str
 def test_env_map_wins_over_structured_and_chart_vars(render_values: RenderValues) -> None:
     render = render_values(
         {
-            "config": {"lanes": [{"id": "a", "title": "A", "claimable": True}]},
+            "config": {
+                "lanes": [{"id": "a", "title": "A", "claimable": True}],
+                "laneAliases": None,
+                "excludedLabels": None,
+            },
             "database": {"existingSecret": "pg"},
             "env": {
                 "DISPATCH_AUTH_MODE": {

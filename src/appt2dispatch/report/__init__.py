@@ -7,13 +7,14 @@ no format can print a token, whichever way the Report was built.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from appt2dispatch.compare import decide_verdict, order_findings
 from appt2dispatch.errors import InputError
-from appt2dispatch.models import Finding, Note, OutputFile, Report, Side, Translation, Verdict
+from appt2dispatch.models import ChartArtifact, Finding, Note, OutputFile, Report, Side, Translation, Verdict
 from appt2dispatch.report.base import Reporter
 from appt2dispatch.report.json import JsonReporter
 from appt2dispatch.report.markdown import MAX_COMMENT_CHARS, MarkdownReporter
@@ -46,12 +47,16 @@ def build_report(
     source: str = "",
     files: Iterable[OutputFile] = (),
     suppress: Iterable[str] = (),
+    artifact: ChartArtifact | None = None,
+    caveats: Iterable[str] = (),
 ) -> Report:
     """Assemble the Report: verdict from the findings, values and notes from the translation.
 
     `notes` may be Note objects or plain strings (Rendered.notes); `files` are the
     files the translation would write, from which the OCIRepository change is shown;
-    `suppress` patterns mark accepted behaviour findings (`suppress_findings`).
+    `suppress` patterns mark accepted behaviour findings (`suppress_findings`);
+    `artifact` is the chart that rendered the new side (an unverified one adds a caveat);
+    `caveats` are assumptions the verdict rests on, printed on every format's verdict line.
     """
     ordered = tuple(order_findings(suppress_findings(tuple(findings), tuple(suppress))))
     all_notes = [*(translation.notes if translation is not None else ())]
@@ -65,6 +70,17 @@ def build_report(
         values_yaml=translation.values_yaml if translation is not None else "",
         ocirepository_change=ocirepository_change(files),
         source=source,
+        artifact=artifact,
+        helmrelease_change=file_change(files, "HelmRelease"),
+        caveats=(*_artifact_caveats(artifact), *caveats),
+    )
+
+
+def _artifact_caveats(artifact: ChartArtifact | None) -> tuple[str, ...]:
+    if artifact is None or artifact.verified:
+        return ()
+    return (
+        f"the chart Flux pulls ({artifact.reference}) was not verified: {artifact.source}",
     )
 
 
@@ -118,9 +134,16 @@ def format_report(
 
 def ocirepository_change(files: Iterable[OutputFile]) -> str:
     """A unified diff of every OCIRepository file the translation writes (new files in full)."""
+    return file_change(files, "OCIRepository")
+
+
+def file_change(files: Iterable[OutputFile], kind: str) -> str:
+    """A unified diff of every written file whose top-level `kind` is `kind` (a HelmRelease's
+    `chartRef.kind: OCIRepository` is indented, so it does not count)."""
+    top_level = re.compile(rf"^kind:[ \t]*[\"']?{kind}[\"']?[ \t]*(#.*)?$", re.MULTILINE)
     parts: list[str] = []
     for file in files:
-        if "kind: OCIRepository" not in file.content:
+        if not top_level.search(file.content):
             continue
         name = _display_path(file.path)
         before = (file.original or "").splitlines(keepends=True)

@@ -48,6 +48,7 @@ def mask_report(report: Report) -> Report:
         notes=tuple(replace(note, message=mask_text(note.message)) for note in report.notes),
         values_yaml=mask_text(report.values_yaml),
         ocirepository_change=mask_text(report.ocirepository_change),
+        helmrelease_change=mask_text(report.helmrelease_change),
         source=mask_text(report.source),
     )
 
@@ -97,6 +98,11 @@ def display_value(value: Any, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def verdict_caveats(report: Report) -> str:
+    """What the verdict assumes, for the end of the verdict line ("" when nothing)."""
+    return "".join(f"; ASSUMED: {caveat}" for caveat in report.caveats)
 
 
 def describe_note(note: Note) -> str:

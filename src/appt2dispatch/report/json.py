@@ -31,10 +31,8 @@ def report_document(report: Report) -> dict[str, Any]:
         "verdict": report.verdict,
         "summary": count_classes(report.findings),
         "findings": [_finding_document(finding) for finding in order_findings(report.findings)],
-        "renderers": {
-            "old": report.renderers.get("old", ""),
-            "new": report.renderers.get("new", ""),
-        },
+        "renderers": _renderers(report),
+        "caveats": list(report.caveats),
         "values": dict(report.values),
         "notes": [
             {
@@ -45,7 +43,18 @@ def report_document(report: Report) -> dict[str, Any]:
             for note in report.notes
         ],
         "ocirepository_change": report.ocirepository_change,
+        "helmrelease_change": report.helmrelease_change,
     }
+
+
+def _renderers(report: Report) -> dict[str, Any]:
+    renderers: dict[str, Any] = {
+        "old": report.renderers.get("old", ""),
+        "new": report.renderers.get("new", ""),
+    }
+    if report.artifact is not None:
+        renderers["new_chart"] = report.artifact.as_json()
+    return renderers
 
 
 def _finding_document(finding: Finding) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from appt2dispatch.report.base import (
     describe_note,
     display_value,
     summary_line,
+    verdict_caveats,
 )
 
 _COLOURS = {
@@ -51,7 +52,7 @@ class TextReporter(Reporter):
         lines = [
             f"appt2dispatch diff: {report.source}" if report.source else "appt2dispatch diff",
             f"verdict: {self._paint(report.verdict, VERDICT_TITLES[report.verdict])}"
-            f" ({summary_line(report.findings)})",
+            f" ({summary_line(report.findings)})" + verdict_caveats(report),
             f"renderers: old = {report.renderers.get('old', '?')}; "
             f"new = {report.renderers.get('new', '?')}",
         ]

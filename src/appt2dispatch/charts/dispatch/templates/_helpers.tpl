@@ -136,7 +136,7 @@ the values schema cannot express. Lane order and every lane key are kept.
 {{- end -}}
 {{- range $alias, $target := $aliases -}}
 {{- if not (hasKey $ids (toString $target)) -}}
-{{- fail (printf "config.laneAliases.%s: alias %q points to lane %q, which is not a configured lane id" $alias $alias (toString $target)) -}}
+{{- fail (printf "config.laneAliases.%s: alias %q points to lane %q, which is not a configured lane id (Helm merges laneAliases into the chart's default aliases: set an alias to null to drop it)" $alias $alias (toString $target)) -}}
 {{- end -}}
 {{- end -}}
 {{- $set := dict "lanes" $lanes -}}
@@ -184,7 +184,7 @@ not null and not set in `env`), DATABASE_URL, SKIP_DB_MIGRATIONS, then `env` by 
 {{- end -}}
 {{- end -}}
 {{- if and (include "dispatch.isSet" (dict "map" $config "key" "laneAliases")) (not (include "dispatch.isSet" (dict "map" $config "key" "lanes"))) $config.laneAliases -}}
-{{- fail "config.laneAliases is set but config.lanes is null: aliases travel in DISPATCH_LANE_CONFIG_JSON together with the lanes" -}}
+{{- fail "config.laneAliases is set but config.lanes is null: aliases travel in DISPATCH_LANE_CONFIG_JSON together with the lanes (with lanes: null set laneAliases: null too)" -}}
 {{- end -}}
 {{- if and (include "dispatch.isSet" (dict "map" $config "key" "lanes")) (not (include "dispatch.envOverrides" (dict "root" $root "name" "DISPATCH_LANE_CONFIG_JSON"))) -}}
 {{- $env = append $env (dict "name" "DISPATCH_LANE_CONFIG_JSON" "value" (include "dispatch.laneConfigJson" $root)) -}}
