@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from appt2dispatch.errors import RenderError
+from appt2dispatch.render.helm import archive_digest
 from appt2dispatch.render.dispatch_chart import (
+    bundled_chart_archive,
     bundled_chart_dir,
     bundled_chart_version,
     render_dispatch,
@@ -40,7 +42,20 @@ def test_render_objects_renderer_and_order() -> None:
         "HTTPRoute",
         "Job",
     ]
-    assert rendered.renderer == "helm v4 (helm-python-sdk 0.2.2): dispatch chart 0.5.40 (bundled)"
+    artifact = rendered.artifact
+    assert artifact is not None
+    assert (artifact.url, artifact.version, artifact.origin) == (
+        "oci://ghcr.io/misospace/charts/dispatch",
+        "0.5.40",
+        "bundled",
+    )
+    # The digest is the sha256 of the bundled chart packaged: the bytes that were rendered.
+    assert artifact.digest == archive_digest(bundled_chart_archive())
+    assert rendered.renderer == (
+        "helm v4 (helm-python-sdk 0.2.2): dispatch chart "
+        f"oci://ghcr.io/misospace/charts/dispatch:0.5.40 ({artifact.digest}, "
+        "the chart bundled with appt2dispatch)"
+    )
     assert rendered.chart == "dispatch 0.5.40"
     assert all(_plain(obj) for obj in rendered.objects)
     assert all(isinstance(note, str) and note.startswith("WARNING:") for note in rendered.notes)
@@ -48,12 +63,21 @@ def test_render_objects_renderer_and_order() -> None:
 
 def test_same_version_is_the_bundled_chart() -> None:
     rendered = render_dispatch({}, release_name="d", namespace="n", chart_version="0.5.40")
-    assert rendered.renderer.endswith("dispatch chart 0.5.40 (bundled)")
+    assert rendered.artifact is not None and rendered.artifact.origin == "bundled"
 
 
-def test_other_version_restamps_version_and_app_version() -> None:
-    rendered = render_dispatch({}, release_name="d", namespace="n", chart_version="0.5.17")
-    assert rendered.renderer.endswith("dispatch chart 0.5.17 (bundled 0.5.40, version restamped)")
+def test_bundled_archive_is_reproducible(tmp_path: Path) -> None:
+    from appt2dispatch.chart_tools import package_chart
+
+    assert archive_digest(package_chart(tmp_path)) == archive_digest(bundled_chart_archive())
+
+
+def test_assume_unchanged_restamps_version_and_app_version_and_says_unverified() -> None:
+    rendered = render_dispatch(
+        {}, release_name="d", namespace="n", chart_version="0.5.17", assume_unchanged=True
+    )
+    assert rendered.artifact is not None and not rendered.artifact.verified
+    assert "NOT VERIFIED: the bundled 0.5.40 templates restamped as 0.5.17" in rendered.renderer
     deployment = next(obj for obj in rendered.objects if obj["kind"] == "Deployment")
     assert deployment["metadata"]["labels"]["helm.sh/chart"] == "dispatch-0.5.17"
     assert deployment["metadata"]["labels"]["app.kubernetes.io/version"] == "0.5.17"
@@ -61,12 +85,14 @@ def test_other_version_restamps_version_and_app_version() -> None:
     assert container["image"] == "ghcr.io/misospace/dispatch:0.5.17"
     # the bundled chart itself is untouched afterwards
     again = render_dispatch({}, release_name="d", namespace="n")
-    assert "0.5.40 (bundled)" in again.renderer
+    assert again.artifact is not None and again.artifact.version == "0.5.40"
 
 
 def test_bad_chart_version_is_a_render_error() -> None:
     with pytest.raises(RenderError, match="not-semver"):
-        render_dispatch({}, release_name="d", namespace="n", chart_version="not-semver")
+        render_dispatch(
+            {}, release_name="d", namespace="n", chart_version="not-semver", assume_unchanged=True
+        )
 
 
 def test_schema_violation_carries_helms_message() -> None:

@@ -57,9 +57,10 @@ def test_set_variables_map_to_structured_keys_with_exact_values(tmp_path: Path) 
     assert config["scheduler"]["intervals"]["syncMs"] == 0
     assert config["scheduler"]["intervals"]["pruneClosedMs"] == 86400000
     assert config["llmBaseUrl"] == "http://litellm.llm:4000/v1"
-    # Equal to the chart's defaults: not written (the values read like a human's).
-    assert "dryRun" not in values["config"]["groomer"]
-    assert "enabled" not in values["config"]["scheduler"]
+    # Stated by the old release: written even where it equals today's chart default, so a
+    # later chart default cannot change it.
+    assert values["config"]["groomer"]["dryRun"] is False
+    assert values["config"]["scheduler"]["enabled"] is True
 
 
 def test_unset_variables_the_chart_would_set_are_null(tmp_path: Path) -> None:
@@ -70,9 +71,11 @@ def test_unset_variables_the_chart_would_set_are_null(tmp_path: Path) -> None:
     assert config["groomer"]["repoContext"] is None
     assert config["scheduler"]["enabled"] is None
     assert set(config["scheduler"]["intervals"].values()) == {None}
+    # The sketch's defaults would change the app: nulled, and the lanes say why.
+    assert config["excludedLabels"] is None
+    assert config["lanes"] is None and config["laneAliases"] is None
     # Chart default is null already: nothing to write.
-    assert "excludedLabels" not in config
-    assert "lanes" not in config
+    assert "llmBaseUrl" not in config
 
 
 def test_unset_key_provided_by_the_secret_says_so(tmp_path: Path) -> None:
@@ -187,7 +190,8 @@ def test_config_map_first_sends_every_source_to_extra_env_from(tmp_path: Path) -
                 obj["spec"]["template"]["spec"]["containers"][0]["envFrom"] = sources
 
     translation = translate_release(release, with_changes(builtin_old(release), replace_sources))
-    assert "existingSecret" not in translation.values
+    # The chart's default Secret would come first: emptied, every source keeps its place.
+    assert translation.values["existingSecret"] == ""
     assert translation.values["extraEnvFrom"] == sources
 
 
@@ -197,7 +201,8 @@ def test_valid_lane_json_becomes_lanes_and_aliases_in_order(tmp_path: Path) -> N
     assert [lane["id"] for lane in config["lanes"]] == ["local", "backlog"]
     assert list(config["lanes"][0]) == ["id", "title", "claimable", "role"]
     assert config["lanes"][1]["priority"] == 1
-    assert config["laneAliases"] == {"normal": "local"}
+    # Helm merges maps: the chart's default alias the JSON lacks is deleted with null.
+    assert config["laneAliases"] == {"normal": "local", "escalated": None}
     assert any("lanes[1].priority" in n.message for n in translation.notes)
     assert "DISPATCH_LANE_CONFIG_JSON" not in translation.values.get("env", {})
     # Block style, one key per line.
@@ -209,7 +214,7 @@ def test_invalid_lane_json_leaves_lanes_null_with_a_loud_note(tmp_path: Path) ->
     broken = '\'{"lanes":[{"id":"local","title":"Local","claimable":"yes"}]}\''
     translation = translate(tmp_path, env_lines(DISPATCH_LANE_CONFIG_JSON=broken))
     assert translation.values["config"]["lanes"] is None
-    assert "laneAliases" not in translation.values["config"]
+    assert translation.values["config"]["laneAliases"] is None
     warnings = [n for n in translation.notes if n.level == "warning"]
     assert any("DISPATCH_LANE_CONFIG_JSON is invalid" in n.message for n in warnings)
     assert warnings[0].location is not None and warnings[0].location.line is not None
@@ -223,7 +228,7 @@ def test_lane_json_the_chart_schema_rejects_stays_verbatim(tmp_path: Path) -> No
     lanes = '\'{"lanes":[{"id":"a","title":"A","claimable":true,"role":"boss"}]}\''
     translation = translate(tmp_path, env_lines(DISPATCH_LANE_CONFIG_JSON=lanes))
     assert translation.values["env"]["DISPATCH_LANE_CONFIG_JSON"] == lanes.strip("'")
-    assert "lanes" not in translation.values["config"]
+    assert translation.values["config"]["lanes"] is None
 
 
 def test_skip_db_migrations_true_keeps_the_old_pod_from_migrating(tmp_path: Path) -> None:

@@ -64,7 +64,8 @@ def test_dedicated_ocirepository_is_edited_and_patched(tmp_path: Path) -> None:
     oci = load(files["ocirepository.yaml"].content)
     assert oci["metadata"]["name"] == "dispatch"
     assert oci["spec"]["url"] == CHART_URL
-    assert oci["spec"]["ref"] == {"tag": "0.5.17"}
+    # The bundled chart's version: the chart whose templates the new side is rendered from.
+    assert oci["spec"]["ref"] == {"tag": "0.5.40"}
     assert oci["spec"]["interval"] == "5m"
     assert "interval: 5m  # poll" in files["ocirepository.yaml"].content
     patch = load(files["ocirepository.patch.yaml"].content)
@@ -72,7 +73,7 @@ def test_dedicated_ocirepository_is_edited_and_patched(tmp_path: Path) -> None:
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "OCIRepository",
         "metadata": {"name": "dispatch"},
-        "spec": {"url": CHART_URL, "ref": {"tag": "0.5.17"}},
+        "spec": {"url": CHART_URL, "ref": {"tag": "0.5.40"}},
     }
     assert files["values.yaml"].content == translation.values_yaml
 
@@ -136,8 +137,8 @@ def test_follow_chart_version_leaves_the_image_to_the_chart(tmp_path: Path) -> N
     release = make_release(tmp_path)
     translation = translate_release(release, builtin_old(release), follow_chart_version=True)
     assert translation.image_follows_chart
-    assert translation.chart_version == "0.5.17"
-    assert "image" not in translation.values
+    assert translation.chart_version == "0.5.40"
+    assert translation.values["image"] == {"repository": "ghcr.io/misospace/dispatch"}
     pin = [n for n in translation.notes if "replaced by the chart version" in n.message]
     assert pin and "0.5.17@sha256:" in pin[0].message
     new = render_dispatch(
@@ -146,20 +147,20 @@ def test_follow_chart_version_leaves_the_image_to_the_chart(tmp_path: Path) -> N
         namespace=release.namespace,
         chart_version=translation.chart_version,
     )
-    assert app_container(new)["image"] == "ghcr.io/misospace/dispatch:0.5.17"
+    assert app_container(new)["image"] == "ghcr.io/misospace/dispatch:0.5.40"
     oci = load(
         files_by_name(translated_files(release, translation, out_dir=tmp_path / "o"))[
             "ocirepository.yaml"
         ].content
     )
-    assert oci["spec"]["ref"] == {"tag": "0.5.17"}
+    assert oci["spec"]["ref"] == {"tag": "0.5.40"}
 
 
 def test_values_file_is_the_commented_values(tmp_path: Path) -> None:
     release = release_from_text(tmp_path, release_text())
     translation = translate_release(release, builtin_old(release))
     assert load(translation.values_yaml) == translation.values
-    assert translation.values_yaml.startswith("# dispatch chart 0.5.17 values")
+    assert translation.values_yaml.startswith("# dispatch chart 0.5.40 values")
 
 
 def test_release_and_ocirepository_in_one_file_are_edited_together(tmp_path: Path) -> None:
