@@ -441,8 +441,9 @@ def _echo_masked(text: str) -> None:
     "-o",
     "--output-dir",
     type=click.Path(file_okay=False),
-    help="Write values.yaml, helmrelease.yaml, ocirepository.yaml and "
-    "ocirepository.patch.yaml here (default: print the values).",
+    help="Write values.yaml, helmrelease.yaml and ocirepository.yaml here, plus "
+    "ocirepository.patch.yaml when the release has its own OCIRepository (default: print "
+    "the values).",
 )
 @click.option("--format", "output_format", type=click.Choice(["yaml", "json"]), default="yaml")
 @_with_options(LOAD_OPTIONS, OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS)
@@ -507,8 +508,22 @@ def translate(
             written = write_all_or_nothing(files, journal_dir=target.resolve())
             for path in written:
                 click.echo(f"wrote {path}")
+            click.echo(f"note: {_kustomization_hint([file.path for file in files])}", err=True)
         for note in translation.notes:
             click.echo(f"note: {_mask(str(note))}", err=True)
+
+
+def _kustomization_hint(written: list[Path]) -> str:
+    """What to do with the OCIRepository file(s) translate -o wrote."""
+    if any(path.name == "ocirepository.patch.yaml" for path in written):
+        return (
+            "the release has its own OCIRepository: replace it with ocirepository.yaml, or "
+            "add ocirepository.patch.yaml to the kustomization's patches"
+        )
+    return (
+        "ocirepository.yaml is a new OCIRepository (the release's is shared or missing): "
+        "add it to the resources of the kustomization.yaml that lists the HelmRelease"
+    )
 
 
 def _as_json_values(file: Any, translation: Any) -> Any:
