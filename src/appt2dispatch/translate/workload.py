@@ -46,6 +46,8 @@ _POD_FIELDS: dict[str, tuple[str, str]] = {
     ),
     "imagePullSecrets": ("imagePullSecrets", "imagePullSecrets"),
     "volumes": ("volumes", "volumes"),
+    # Run before the app, in order, exactly as rendered (e.g. wait for or create the database).
+    "initContainers": ("initContainers", "initContainers"),
 }
 # Pod fields accepted only with the value Kubernetes/the chart uses anyway.
 _POD_NEUTRAL: dict[str, Any] = {
