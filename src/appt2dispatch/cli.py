@@ -322,6 +322,15 @@ def diff(
         from appt2dispatch.report import exit_code_for
 
         loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
+        in_use = pipeline.dispatch_chart_in_use(loaded, chart_options)
+        if in_use is not None:
+            from appt2dispatch.report import already_migrated_report
+
+            done = already_migrated_report(str(loaded.path), in_use)
+            if json_report:
+                _write_report(Path(json_report), done, "json")
+            click.echo(_format_report(done, output_format, json_report), nl=False)
+            sys.exit(exit_code_for(done.verdict))
         outcome = pipeline.diff(
             loaded,
             _build_old(old_manifests, app_template_chart, app_template_version),

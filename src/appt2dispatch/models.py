@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 FindingClass = Literal["behavior", "blocker", "expected", "cosmetic"]
-Verdict = Literal["no-behavior-change", "behavior-change", "blocked"]
+# already-migrated: the release runs the dispatch chart already; nothing was compared.
+Verdict = Literal["no-behavior-change", "behavior-change", "blocked", "already-migrated"]
 Side = Literal["old", "new"]
 
 

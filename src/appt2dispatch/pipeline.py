@@ -134,6 +134,51 @@ def old_side_caveats(release: HelmRelease, options: OldSideOptions) -> tuple[str
     )
 
 
+_DRY_RUN_WARNING = "WARNING: config.groomer.dryRun is false"
+
+
+def changed_side_notes(old: Rendered, new: Rendered) -> tuple[str, ...]:
+    """The new side's chart warnings, less those about what the migration does not change:
+    the groomer already wrote to GitHub when the old pod set DISPATCH_GROOMER_DRY_RUN=false."""
+    from appt2dispatch.kube import pod_containers
+
+    old_values = {
+        str(item.get("name")): item.get("value")
+        for obj in old.objects
+        for container in pod_containers(obj)
+        for item in container.get("env") or []
+        if isinstance(item, Mapping)
+    }
+    already_writing = old_values.get("DISPATCH_GROOMER_DRY_RUN") == "false"
+    return tuple(
+        note
+        for note in new.notes
+        if not (already_writing and note.startswith(_DRY_RUN_WARNING))
+    )
+
+
+def dispatch_chart_in_use(release: HelmRelease, options: TranslateOptions) -> str | None:
+    """`url:tag` of the dispatch chart the release already runs, else None.
+
+    Known by the url of the OCIRepository its chartRef names (the published chart or
+    --chart-repo), or a HelmRepository-style `chart: dispatch`.
+    """
+    from appt2dispatch.kube import dig
+    from appt2dispatch.load import release_ocirepository
+    from appt2dispatch.render.dispatch_chart import CHART_URL
+
+    oci = release_ocirepository(release)
+    if oci is not None:
+        url = str(dig(oci.data, "spec", "url") or "").rstrip("/")
+        if url in {CHART_URL, (options.chart_repo or CHART_URL).rstrip("/")}:
+            return f"{url}:{dig(oci.data, 'spec', 'ref', 'tag') or '?'}"
+        return None
+    chart = dig(release.document.data, "spec", "chart", "spec") or {}
+    if isinstance(chart, Mapping) and chart.get("chart") == "dispatch":
+        return f"dispatch {chart.get('version', '?')}"
+    return None
+
+
 def render_old(release: HelmRelease, options: OldSideOptions) -> Rendered:
     from appt2dispatch.render.old import render_old_side
 
@@ -254,7 +299,7 @@ def diff(
         findings,
         renderers={"old": old.renderer, "new": new.renderer},
         translation=translation,
-        notes=(*old.notes, *new.notes),
+        notes=(*old.notes, *changed_side_notes(old, new)),
         source=str(release.path),
         files=files,
         suppress=suppress,

@@ -25,13 +25,19 @@ REPORTERS: dict[str, type[Reporter]] = {
     MarkdownReporter.name: MarkdownReporter,
     JsonReporter.name: JsonReporter,
 }
-EXIT_CODES: Mapping[Verdict, int] = {"no-behavior-change": 0, "behavior-change": 1, "blocked": 1}
+EXIT_CODES: Mapping[Verdict, int] = {
+    "no-behavior-change": 0,
+    "behavior-change": 1,
+    "blocked": 1,
+    "already-migrated": 0,
+}
 
 __all__ = [
     "EXIT_CODES",
     "MAX_COMMENT_CHARS",
     "REPORTERS",
     "Reporter",
+    "already_migrated_report",
     "build_report",
     "exit_code_for",
     "format_report",
@@ -81,6 +87,23 @@ def _artifact_caveats(artifact: ChartArtifact | None) -> tuple[str, ...]:
         return ()
     return (
         f"the chart Flux pulls ({artifact.reference}) was not verified: {artifact.source}",
+    )
+
+
+def already_migrated_report(source: str, chart: str) -> Report:
+    """The report for a release that already runs the dispatch chart: nothing to compare."""
+    return Report(
+        verdict="already-migrated",
+        findings=(),
+        renderers={"old": "", "new": ""},
+        values={},
+        notes=(
+            Note(
+                f"the release already runs the dispatch chart ({chart}): nothing to migrate; "
+                "compare chart versions with `appt2dispatch render --side new` instead"
+            ),
+        ),
+        source=source,
     )
 
 

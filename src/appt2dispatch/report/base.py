@@ -17,6 +17,7 @@ VERDICT_TITLES = {
     "no-behavior-change": "no behavior change",
     "behavior-change": "behavior change",
     "blocked": "blocked",
+    "already-migrated": "already migrated (the release runs the dispatch chart)",
 }
 _ENV_NAME_IN_PATH = re.compile(r"env\[([^\]]+)\]")
 _LAST_SEGMENT = re.compile(r"(?:\[([^\]]+)\]|\.?([A-Za-z0-9_\-]+))$")

@@ -20,7 +20,12 @@ from appt2dispatch.report.base import (
 
 MAX_COMMENT_CHARS = 60_000
 _CELL_LIMIT = 300
-_VERDICT_ICONS = {"no-behavior-change": "✅", "behavior-change": "⚠️", "blocked": "⛔"}
+_VERDICT_ICONS = {
+    "no-behavior-change": "✅",
+    "behavior-change": "⚠️",
+    "blocked": "⛔",
+    "already-migrated": "✅",
+}
 _CLASS_ICONS = {"blocker": "⛔", "behavior": "⚠️", "expected": "✅", "cosmetic": "·"}
 _TABLE_HEADER = "| Class | Resource | Path | Old → New | Why |\n|---|---|---|---|---|\n"
 

@@ -29,6 +29,7 @@ _COLOURS = {
     "blocked": "\033[1;31m",
     "behavior-change": "\033[1;33m",
     "no-behavior-change": "\033[1;32m",
+    "already-migrated": "\033[1;32m",
 }
 _RESET = "\033[0m"
 _VALUE_LIMIT = 160

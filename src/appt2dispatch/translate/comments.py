@@ -202,4 +202,9 @@ def _names_a_missing_variable(comment: SourceComment, env: EnvContext) -> str | 
 
 
 def _kept_note(comment: SourceComment, text: str, why: str) -> Note:
-    return Note(f"comment kept here ({why}): # {text}", comment.location, "dropped")
+    """The comment is not written into the translated values; its text survives in this note."""
+    return Note(
+        f"comment dropped from the translated values ({why}); it read: # {text}",
+        comment.location,
+        "dropped",
+    )
