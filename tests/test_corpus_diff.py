@@ -10,6 +10,7 @@ releases run curl, not dispatch, and must be refused by name.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,29 @@ def load(path: Path) -> HelmRelease:
 
 
 def diff(path: Path, old: pipeline.OldSideOptions) -> Report:
-    return pipeline.diff(load(path), old, pipeline.TranslateOptions()).report
+    outcome = pipeline.diff(load(path), old, pipeline.TranslateOptions())
+    assert_written_chart_is_the_rendered_one(outcome)
+    return outcome.report
+
+
+def assert_written_chart_is_the_rendered_one(outcome: pipeline.DiffOutcome) -> None:
+    """The OCIRepository written names exactly the chart that rendered the new side: with
+    the defaults, the bundled chart at its own version (never a restamped one)."""
+    from appt2dispatch.render.dispatch_chart import CHART_URL, bundled_chart_version
+
+    artifact = outcome.new.artifact
+    assert artifact is not None and artifact.verified
+    assert (artifact.url, artifact.version) == (CHART_URL, bundled_chart_version())
+    written = [
+        YAML(typ="safe", pure=True).load(file.content)
+        for file in outcome.files
+        if re.search(r"^kind: OCIRepository$", file.content, re.MULTILINE)
+    ]
+    assert len(written) == 1, [str(file.path) for file in outcome.files]
+    spec = written[0]["spec"]
+    assert (spec["url"], str(spec["ref"]["tag"])) == (artifact.url, artifact.version)
+    assert outcome.report.artifact == artifact
+    assert "restamp" not in outcome.new.renderer
 
 
 def assert_no_behavior_change(report: Report) -> None:
@@ -89,7 +112,9 @@ def test_diff_at_the_version_of_the_releases_own_ocirepository(
     found = release_ocirepository(release)
     assert found is not None and found.path.resolve() == sibling.resolve()
     tag = ocirepository_tag(sibling)
-    report = pipeline.diff(release, pipeline.OldSideOptions(), pipeline.TranslateOptions()).report
+    outcome = pipeline.diff(release, pipeline.OldSideOptions(), pipeline.TranslateOptions())
+    assert_written_chart_is_the_rendered_one(outcome)
+    report = outcome.report
     assert f"({tag})" in report.renderers["old"]
     assert not [note for note in report.notes if "version not visible" in note.message]
     assert_no_behavior_change(report)
