@@ -423,9 +423,7 @@ def render(
         if side == "old":
             _echo_masked(dump_manifests(old))
             return
-        translation = pipeline.translate(
-            loaded, old, chart_options
-        )
+        translation = pipeline.translate(loaded, old, chart_options)
         _echo_masked(dump_manifests(pipeline.render_new(loaded, translation, chart_options)))
 
 
@@ -493,9 +491,7 @@ def translate(
         old = pipeline.render_old(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )
-        translation = pipeline.translate(
-            loaded, old, chart_options
-        )
+        translation = pipeline.translate(loaded, old, chart_options)
         if output_dir is None:
             if output_format == "json":
                 _echo_masked(json.dumps(translation.values, indent=2) + "\n")
@@ -631,6 +627,7 @@ def migrate(
             assume_chart_unchanged,
         )
         from appt2dispatch import migrate as migration
+
         result = migration.migrate_tree(
             Path(root),
             write=write_changes,

@@ -151,9 +151,7 @@ def changed_side_notes(old: Rendered, new: Rendered) -> tuple[str, ...]:
     }
     already_writing = old_values.get("DISPATCH_GROOMER_DRY_RUN") == "false"
     return tuple(
-        note
-        for note in new.notes
-        if not (already_writing and note.startswith(_DRY_RUN_WARNING))
+        note for note in new.notes if not (already_writing and note.startswith(_DRY_RUN_WARNING))
     )
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from appt2dispatch.errors import RenderError
-from appt2dispatch.render.helm import archive_digest
 from appt2dispatch.render.dispatch_chart import (
     bundled_chart_archive,
     bundled_chart_dir,
     bundled_chart_version,
     render_dispatch,
 )
+from appt2dispatch.render.helm import archive_digest
 
 
 def _plain(value: object) -> bool:

@@ -117,9 +117,7 @@ def written_tag_and_url(report: dict[str, Any]) -> tuple[str, str]:
     return tag.removeprefix("+    tag: "), url.removeprefix("+  url: ")
 
 
-def test_default_is_the_bundled_chart_named_everywhere(
-    release: Path, registry: Registry
-) -> None:
+def test_default_is_the_bundled_chart_named_everywhere(release: Path, registry: Registry) -> None:
     result = diff(release)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -232,7 +230,9 @@ def test_assumed_chart_says_not_verified_on_the_verdict_line(
         assert any(expected in caveat for caveat in report["caveats"])
         return
     verdict_line = next(
-        line for line in result.output.splitlines() if "verdict:" in line or "**appt2dispatch" in line
+        line
+        for line in result.output.splitlines()
+        if "verdict:" in line or "**appt2dispatch" in line
     )
     assert expected in verdict_line
     assert "no behavior change" in verdict_line

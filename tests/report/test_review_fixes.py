@@ -43,7 +43,9 @@ def notes_of(output: str, output_format: str) -> list[str]:
 
 @pytest.mark.parametrize("output_format", FORMATS)
 def test_dropped_comment_says_dropped(tmp_path: Path, output_format: str) -> None:
-    result = diff(case("newest-dispatch", tmp_path), output_format, "--app-template-version", "4.1.1")
+    result = diff(
+        case("newest-dispatch", tmp_path), output_format, "--app-template-version", "4.1.1"
+    )
     assert result.exit_code == 0, result.output
     dropped = [note for note in notes_of(result.output, output_format) if "HOSTNAME" in note]
     assert dropped, result.output
@@ -65,7 +67,9 @@ def test_dry_run_warning_only_when_the_migration_changes_it(
     tmp_path: Path, output_format: str
 ) -> None:
     """The old pod already ran DISPATCH_GROOMER_DRY_RUN=false: no warning."""
-    result = diff(case("newest-dispatch", tmp_path), output_format, "--app-template-version", "4.1.1")
+    result = diff(
+        case("newest-dispatch", tmp_path), output_format, "--app-template-version", "4.1.1"
+    )
     assert result.exit_code == 0, result.output
     assert "config.groomer.dryRun is false" not in result.output
 

@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from appt2dispatch.errors import RefusedError, ReleaseError
-from appt2dispatch.models import ObjectKey, Rendered, Translation
+from appt2dispatch.models import Translation
 from appt2dispatch.translate import translate_release
 from translate.translate_support import (
     builtin_old,
-    helm_merged,
     release_from_text,
     release_text,
     with_changes,
@@ -98,7 +96,7 @@ def test_follow_app_version_without_a_version_tag_is_bad_input(tmp_path: Path) -
     from appt2dispatch.errors import InputError
 
     release = release_from_text(tmp_path, release_text(tag="main"))
-    with pytest.raises(InputError, match="--follow-app-version: the image .*:main"):
+    with pytest.raises(InputError, match=r"--follow-app-version: the image .*:main"):
         translate_release(release, builtin_old(release), follow_app_version=True)
 
 

@@ -125,9 +125,7 @@ def local_chart_version(path: Path) -> str:
         raise InputError(f"--dispatch-chart {path}: {exc.message}") from exc
 
 
-def _local_chart(
-    path: Path, chart_version: str | None, url: str
-) -> tuple[Chart, ChartArtifact]:
+def _local_chart(path: Path, chart_version: str | None, url: str) -> tuple[Chart, ChartArtifact]:
     version = local_chart_version(path)
     if chart_version is not None and chart_version != version:
         raise InputError(

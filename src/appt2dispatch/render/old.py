@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.errors import InputError, ModelRefusedError, RenderError
+from appt2dispatch.errors import InputError, ModelRefusedError
 from appt2dispatch.kube import dig
 from appt2dispatch.load.yamlio import line_of, locate, read_text
 from appt2dispatch.models import HelmRelease, Rendered, SourceLocation

@@ -14,7 +14,16 @@ from pathlib import Path
 
 from appt2dispatch.compare import decide_verdict, order_findings
 from appt2dispatch.errors import InputError
-from appt2dispatch.models import ChartArtifact, Finding, Note, OutputFile, Report, Side, Translation, Verdict
+from appt2dispatch.models import (
+    ChartArtifact,
+    Finding,
+    Note,
+    OutputFile,
+    Report,
+    Side,
+    Translation,
+    Verdict,
+)
 from appt2dispatch.report.base import Reporter
 from appt2dispatch.report.json import JsonReporter
 from appt2dispatch.report.markdown import MAX_COMMENT_CHARS, MarkdownReporter
@@ -85,9 +94,7 @@ def build_report(
 def _artifact_caveats(artifact: ChartArtifact | None) -> tuple[str, ...]:
     if artifact is None or artifact.verified:
         return ()
-    return (
-        f"the chart Flux pulls ({artifact.reference}) was not verified: {artifact.source}",
-    )
+    return (f"the chart Flux pulls ({artifact.reference}) was not verified: {artifact.source}",)
 
 
 def already_migrated_report(source: str, chart: str) -> Report:

@@ -55,9 +55,7 @@ class MarkdownReporter(Reporter):
                 _details("OCIRepository change", _fenced(report.ocirepository_change, "diff"))
             )
         if report.helmrelease_change:
-            comment.add(
-                _details("HelmRelease change", _fenced(report.helmrelease_change, "diff"))
-            )
+            comment.add(_details("HelmRelease change", _fenced(report.helmrelease_change, "diff")))
         if report.notes:
             notes = "".join(f"- {_escape_inline(describe_note(note))}\n" for note in report.notes)
             comment.add(_details(f"Notes ({len(report.notes)})", notes + "\n"))
@@ -74,9 +72,7 @@ class MarkdownReporter(Reporter):
             f"old: `{_escape_code(str(report.renderers.get('old', '?')))}` · "
             f"new: `{_escape_code(str(report.renderers.get('new', '?')))}`"
         )
-        caveats = "".join(
-            f"; **ASSUMED:** {_escape_inline(caveat)}" for caveat in report.caveats
-        )
+        caveats = "".join(f"; **ASSUMED:** {_escape_inline(caveat)}" for caveat in report.caveats)
         return (
             f"{icon} **appt2dispatch: {title}**{source}{caveats}\n\n"
             f"{summary_line(report.findings)} · {renderers}\n\n"

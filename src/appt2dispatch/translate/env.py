@@ -238,7 +238,9 @@ def _map_lanes(
     if item is None:
         # The chart's default lanes would replace the app's built-in ones (or shadow what
         # an envFrom source provides).
-        _null_lanes(draft, f"the old pod set no {LANE_CONFIG_VARIABLE}: {_lanes_unset(env_sources)}")
+        _null_lanes(
+            draft, f"the old pod set no {LANE_CONFIG_VARIABLE}: {_lanes_unset(env_sources)}"
+        )
         return
     if "valueFrom" in item:
         _null_lanes(draft, f"{LANE_CONFIG_VARIABLE} stays in env (valueFrom)")
@@ -312,9 +314,7 @@ def _map_lanes(
             for alias in (defaults if isinstance(defaults, dict) else {})
             if alias not in result.lane_aliases
         }
-        draft.set(
-            ("config", "laneAliases"), {**result.lane_aliases, **dropped}, stated=True
-        )
+        draft.set(("config", "laneAliases"), {**result.lane_aliases, **dropped}, stated=True)
     else:
         draft.set(
             ("config", "laneAliases"),
