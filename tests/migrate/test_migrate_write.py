@@ -79,9 +79,10 @@ def test_era_release_and_dedicated_ocirepository_rewritten(
     assert isinstance(values, dict)
     assert "controllers" not in values
     assert values["existingSecret"] == "dispatch"
+    # The image exactly as the old values wrote it (repository, `tag@digest` form).
     assert values["image"] == {
-        "tag": "0.5.17",
-        "digest": "sha256:0abe49ec7fb794dfe2209d3359c9ed827f30c4ce5154284af39ef03e6261a5c8",
+        "repository": "ghcr.io/misospace/dispatch",
+        "tag": "0.5.17@sha256:0abe49ec7fb794dfe2209d3359c9ed827f30c4ce5154284af39ef03e6261a5c8",
     }
     # A comment about the groomer model moved with its value.
     assert "# Grooming is triage/classification, not code" in text
@@ -92,7 +93,7 @@ def test_era_release_and_dedicated_ocirepository_rewritten(
             "mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
             "operation": "copy",
         },
-        "ref": {"tag": "0.5.17"},
+        "ref": {"tag": "0.5.40"},  # the bundled chart that rendered the new side
         "url": DISPATCH_CHART_URL,
     }
     assert read(root, ERA_OCI).startswith(read(corpus_dir / ERA_TREE, ERA_OCI).split("spec:")[0])
@@ -109,7 +110,7 @@ def test_shared_ocirepository_untouched_and_new_one_listed(
     new_oci = safe_load(read(root, SHARED_NEW_OCI))
     assert new_oci["metadata"] == {"name": "dispatch"}
     assert new_oci["spec"]["url"] == DISPATCH_CHART_URL  # type: ignore[index]
-    assert new_oci["spec"]["ref"] == {"tag": "0.5.1"}  # type: ignore[index]
+    assert new_oci["spec"]["ref"] == {"tag": "0.5.40"}  # type: ignore[index]
     original = read(corpus_dir / SHARED_TREE, SHARED_KUSTOMIZATION)
     assert read(root, SHARED_KUSTOMIZATION) == original + "  - ./ocirepository.yaml\n"
 
