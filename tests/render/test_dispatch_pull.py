@@ -236,3 +236,23 @@ def test_assumed_chart_says_not_verified_on_the_verdict_line(
     )
     assert expected in verdict_line
     assert "no behavior change" in verdict_line
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--chart-version", "latest"), "--chart-version 'latest' is not a chart version"),
+        (
+            ("--chart-version", "0.5.19", "--chart-repo", "https://example.test/charts"),
+            "expected an oci:// repository",
+        ),
+        (("--chart-version", "0.5.19", "--follow-app-version"), "exclude each other"),
+    ],
+)
+def test_bad_chart_options_are_refused_without_a_pull(
+    release: Path, registry: Registry, options: tuple[str, ...], message: str
+) -> None:
+    result = diff(release, *options)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert registry.pulls == []

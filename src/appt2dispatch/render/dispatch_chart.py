@@ -37,6 +37,8 @@ TEMPLATE_ORDER: tuple[str, ...] = (
 _NOTES_SUFFIX = "NOTES.txt"
 # Where dispatch publishes its chart; the url the OCIRepository names by default.
 CHART_URL = "oci://ghcr.io/misospace/charts/dispatch"
+# Helm chart versions are SemVer 2 (a leading v is tolerated, as Helm does).
+_CHART_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")
 _WARNING_PARAGRAPH = re.compile(r"^WARNING:.*?(?=\n\s*\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -108,7 +110,9 @@ def resolve_chart(
         digest = archive_digest(bundled_chart_archive())
         return chart, ChartArtifact(url, chart_version, digest, "assumed", source)
     if not url.startswith("oci://"):
-        raise RenderError(f"--chart-repo {url}: expected an oci:// repository")
+        raise InputError(f"--chart-repo {url}: expected an oci:// repository")
+    if not _CHART_VERSION.fullmatch(chart_version):
+        raise InputError(f"--chart-version {chart_version!r} is not a chart version (X.Y.Z)")
     archive = pull_chart(url, chart_version)
     chart = load_chart(archive)
     _check_version(chart, chart_version, f"{url}:{chart_version}")
