@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
-from appt2dispatch.models import Translation
+from appt2dispatch.errors import RefusedError, ReleaseError
+from appt2dispatch.models import ObjectKey, Rendered, Translation
 from appt2dispatch.translate import translate_release
 from translate.translate_support import (
     builtin_old,
+    helm_merged,
     release_from_text,
     release_text,
     with_changes,
@@ -113,3 +115,202 @@ def test_tag_and_digest_written_apart_stay_apart(tmp_path: Path) -> None:
     image = translation.values["image"]
     assert image["tag"] == "0.5.17"
     assert image["digest"] == "sha256:" + "ab" * 32
+
+
+def test_chart_version_override_wins(tmp_path: Path) -> None:
+    release = release_from_text(tmp_path, release_text())
+    translation = translate_release(release, builtin_old(release), chart_version="0.6.0")
+    assert translation.chart_version == "0.6.0"
+
+
+def test_kubernetes_fields_are_carried(tmp_path: Path) -> None:
+    def edit(deployment: dict[str, Any]) -> None:
+        deployment["spec"]["replicas"] = 2
+        deployment["spec"]["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}
+        deployment["metadata"]["labels"]["team"] = "llm"
+        deployment["spec"]["template"]["metadata"]["annotations"] = {"a": "b"}
+        spec = pod(deployment)
+        spec["nodeSelector"] = {"kubernetes.io/arch": "amd64"}
+        spec["securityContext"] = {"runAsNonRoot": True}
+        spec["terminationGracePeriodSeconds"] = 60
+        spec["enableServiceLinks"] = True
+        container = spec["containers"][0]
+        container["securityContext"] = {"readOnlyRootFilesystem": True}
+        container["args"] = ["--verbose"]
+
+    values = translate_changed(tmp_path, on_kind("Deployment", edit)).values
+    assert values["replicas"] == 2
+    assert values["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}
+    assert values["labels"] == {"team": "llm"}
+    assert values["podAnnotations"] == {"a": "b"}
+    assert values["nodeSelector"] == {"kubernetes.io/arch": "amd64"}
+    assert values["podSecurityContext"] == {"runAsNonRoot": True}
+    assert values["terminationGracePeriodSeconds"] == 60
+    assert values["enableServiceLinks"] is True
+    assert values["securityContext"] == {"readOnlyRootFilesystem": True}
+    assert values["args"] == ["--verbose"]
+
+
+def test_a_different_probe_replaces_the_default_completely(tmp_path: Path) -> None:
+    tcp = {"tcpSocket": {"port": 3000}, "periodSeconds": 10}
+
+    def edit(deployment: dict[str, Any]) -> None:
+        container = pod(deployment)["containers"][0]
+        container["livenessProbe"] = tcp
+        container.pop("readinessProbe", None)
+
+    values = translate_changed(tmp_path, on_kind("Deployment", edit)).values
+    merged = helm_merged(dict(values))
+    assert merged["probes"]["liveness"]["spec"] == tcp
+    assert merged["probes"]["readiness"]["enabled"] is False
+    assert values["probes"]["liveness"]["spec"]["httpGet"] is None  # deletes the default
+
+
+def test_selector_labels_are_matched_and_names_overridden(tmp_path: Path) -> None:
+    def rename(objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            labels = obj["metadata"].setdefault("labels", {})
+            if obj["kind"] == "Deployment":
+                obj["metadata"]["name"] = "dispatch-main"
+                selector = obj["spec"]["selector"]["matchLabels"]
+                selector["app.kubernetes.io/controller"] = "main"
+                selector["app.kubernetes.io/name"] = "mission-control"
+                obj["spec"]["template"]["metadata"]["labels"].update(selector)
+            if obj["kind"] == "Service":
+                obj["metadata"]["name"] = "dispatch-app"
+                obj["spec"]["selector"]["app.kubernetes.io/controller"] = "main"
+                obj["spec"]["selector"]["app.kubernetes.io/name"] = "mission-control"
+            labels.pop("x", None)
+
+    translation = translate_changed(tmp_path, rename)
+    values = translation.values
+    assert values["fullnameOverride"] == "dispatch-main"
+    assert values["nameOverride"] == "mission-control"
+    assert values["controllerName"] == "main"
+    old_key = ObjectKey("", "Service", "llm", "dispatch-app")
+    assert translation.rename_map == {old_key: ObjectKey("", "Service", "llm", "dispatch-main")}
+    assert any(
+        'Service "dispatch-app" becomes "dispatch-main"' in n.message for n in translation.notes
+    )
+
+
+def test_instance_label_other_than_the_release_cannot_be_adopted(tmp_path: Path) -> None:
+    def edit(deployment: dict[str, Any]) -> None:
+        deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] = "other"
+
+    with pytest.raises(RefusedError, match=r"app.kubernetes.io/instance.*cannot be adopted"):
+        translate_changed(tmp_path, on_kind("Deployment", edit))
+
+
+@pytest.mark.parametrize(
+    ("container_yaml", "edit", "rendered_path", "values_key"),
+    [
+        (
+            "            lifecycle:\n              preStop: {exec: {command: [sleep, '5']}}",
+            lambda d: pod(d)["containers"][0].update(
+                lifecycle={"preStop": {"exec": {"command": ["sleep", "5"]}}}
+            ),
+            "container app lifecycle",
+            "controllers.dispatch.containers.app.lifecycle",
+        ),
+        (
+            "",
+            lambda d: pod(d).update(hostAliases=[{"ip": "10.0.0.1", "hostnames": ["x"]}]),
+            "spec.template.spec.hostAliases",
+            None,
+        ),
+        (
+            "",
+            lambda d: pod(d)["containers"].append({"name": "sidecar", "image": "busybox"}),
+            "spec.template.spec.containers[1] (sidecar)",
+            None,
+        ),
+        (
+            "",
+            lambda d: pod(d).update(hostNetwork=True),
+            "spec.template.spec.hostNetwork",
+            None,
+        ),
+    ],
+)
+def test_unmapped_fields_are_refused_by_path(
+    tmp_path: Path,
+    container_yaml: str,
+    edit: Callable[[dict[str, Any]], None],
+    rendered_path: str,
+    values_key: str | None,
+) -> None:
+    text = release_text(container=container_yaml)
+    with pytest.raises(RefusedError) as caught:
+        translate_changed(tmp_path, on_kind("Deployment", edit), text)
+    message = str(caught.value)
+    assert f"Deployment/dispatch {rendered_path}" in message
+    if values_key is not None:
+        assert f"values key {values_key}" in message
+        assert caught.value.location is not None and caught.value.location.line is not None
+
+
+def test_objects_without_a_home_are_refused(tmp_path: Path) -> None:
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"}}
+    with pytest.raises(RefusedError, match="PersistentVolumeClaim/data"):
+        translate_changed(tmp_path, lambda objects: objects.append(pvc))
+
+
+def test_a_release_that_only_calls_dispatch_is_not_dispatch(tmp_path: Path) -> None:
+    release = release_from_text(tmp_path, release_text())
+    curl = "docker.io/curlimages/curl:8.21.0"
+    cronjob = {
+        "kind": "CronJob",
+        "metadata": {"name": "dispatch-sync"},
+        "spec": {
+            "jobTemplate": {
+                "spec": {"template": {"spec": {"containers": [{"name": "app", "image": curl}]}}}
+            }
+        },
+    }
+    with pytest.raises(ReleaseError, match=f"images found: {curl}"):
+        translate_release(release, Rendered(objects=(cronjob,), renderer="test"))
+
+
+def test_service_port_and_route_differences_are_written(tmp_path: Path) -> None:
+    def edit(objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            if obj["kind"] == "Service":
+                obj["spec"]["type"] = "LoadBalancer"
+                obj["spec"]["ports"][0].update(port=80, name="web")
+                obj["metadata"]["annotations"] = {"lb": "internal"}
+        objects.append(
+            {
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "HTTPRoute",
+                "metadata": {"name": "dispatch", "namespace": "llm"},
+                "spec": {
+                    "parentRefs": [
+                        {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gw"}
+                    ],
+                    "hostnames": ["dispatch.example"],
+                    "rules": [
+                        {
+                            "matches": [{"path": {"type": "PathPrefix", "value": "/api"}}],
+                            "backendRefs": [
+                                {"group": "", "kind": "Service", "name": "dispatch", "port": 80}
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+
+    values = translate_changed(tmp_path, edit).values
+    assert values["service"] == {
+        "type": "LoadBalancer",
+        "port": 80,
+        "portName": "web",
+        "annotations": {"lb": "internal"},
+    }
+    assert values["httpRoute"] == {
+        "enabled": True,
+        "parentRefs": [{"name": "gw"}],
+        "hostnames": ["dispatch.example"],
+        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/api"}}]}],
+    }
