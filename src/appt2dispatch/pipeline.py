@@ -117,21 +117,46 @@ def guess_tree_root(path: Path, options: LoadOptions) -> Path | None:
     return None
 
 
-def old_side_caveats(release: HelmRelease, options: OldSideOptions) -> tuple[str, ...]:
-    """The verdict's assumption about the old side: the app-template version the built-in
-    model emulated when neither the release's OCIRepository nor a flag names it (4.x and
-    5.x differ, e.g. in ServiceAccount defaults, so the translated values depend on it)."""
-    from appt2dispatch.render.old import resolve_app_template_version
+def old_side_caveats(
+    release: HelmRelease,
+    options: OldSideOptions,
+    translation: Translation,
+    translate_options: TranslateOptions,
+) -> tuple[str, ...]:
+    """The verdict's assumption about the old side, when it matters.
+
+    With no OCIRepository tag and no flag the built-in model emulates an assumed
+    app-template version. 4.x and 5.x differ (e.g. in ServiceAccount defaults): when the
+    release translates differently under the other major, the verdict depends on the
+    assumption and says so.
+    """
+    from dataclasses import replace
+
+    from appt2dispatch.errors import Appt2DispatchError
+    from appt2dispatch.render.old import DEFAULT_APP_TEMPLATE_VERSION, resolve_app_template_version
 
     if options.manifests is not None or options.app_template_chart is not None:
         return ()
     version, assumed = resolve_app_template_version(release, options.app_template_version)
     if not assumed:
         return ()
+    other = _OTHER_MAJOR if version.startswith("4.") else DEFAULT_APP_TEMPLATE_VERSION
+    try:
+        other_old = render_old(release, replace(options, app_template_version=other))
+        same = translate(release, other_old, translate_options).values == translation.values
+    except Appt2DispatchError:
+        same = False
+    if same:
+        return ()
     return (
-        f"app-template version not visible (no OCIRepository tag): proven against {version}; "
-        "pass --app-template-version with the version that runs",
+        f"app-template version not visible (no OCIRepository tag): proven against {version}, "
+        f"and the values differ under {other}; pass --app-template-version with the "
+        "version that runs",
     )
+
+
+# The app-template version on the other side of the 4.x/5.x ServiceAccount change.
+_OTHER_MAJOR = "5.0.1"
 
 
 _DRY_RUN_WARNING = "WARNING: config.groomer.dryRun is false"
@@ -302,6 +327,6 @@ def diff(
         files=files,
         suppress=suppress,
         artifact=new.artifact,
-        caveats=old_side_caveats(release, old_options),
+        caveats=old_side_caveats(release, old_options, translation, translate_options),
     )
     return DiffOutcome(release, old, translation, new, tuple(files), report)

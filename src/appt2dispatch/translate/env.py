@@ -95,7 +95,11 @@ def map_env_from(draft: Draft, env_from: Sequence[Mapping[str, Any]], scope: Env
         rest = rest[1:]
     elif chart_default(("existingSecret",)):
         # The chart would load its default Secret into a pod that never loaded it.
-        draft.set(("existingSecret",), "", comment="the old pod loaded no such Secret")
+        draft.set(
+            ("existingSecret",),
+            "",
+            comment=f'the old pod did not load the Secret "{chart_default(("existingSecret",))}"',
+        )
     if not env_from:
         return
     if rest:
