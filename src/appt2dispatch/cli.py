@@ -179,6 +179,19 @@ TRANSLATE_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
+def _chart_options() -> Any:
+    """TranslateOptions from the current command's TRANSLATE_OPTIONS."""
+    params = click.get_current_context().params
+    return _translate_options(
+        params["chart_version"],
+        params["follow_chart_version"],
+        params["follow_app_version"],
+        params["chart_repo"],
+        params["dispatch_chart"],
+        params["assume_chart_unchanged"],
+    )
+
+
 def _translate_options(
     chart_version: str | None,
     follow_chart_version: bool,
@@ -310,14 +323,7 @@ def diff(
     Exit 0: no behaviour change; 1: behaviour change or blocker; 2: bad input.
     """
     with _user_errors():
-        chart_options = _translate_options(
-            chart_version,
-            follow_chart_version,
-            follow_app_version,
-            chart_repo,
-            dispatch_chart,
-            assume_chart_unchanged,
-        )
+        chart_options = _chart_options()
         from appt2dispatch import pipeline
         from appt2dispatch.report import exit_code_for
 
@@ -396,14 +402,7 @@ def render(
 ) -> None:
     """Print the manifests of one side as multi-document YAML."""
     with _user_errors():
-        chart_options = _translate_options(
-            chart_version,
-            follow_chart_version,
-            follow_app_version,
-            chart_repo,
-            dispatch_chart,
-            assume_chart_unchanged,
-        )
+        chart_options = _chart_options()
         from appt2dispatch import pipeline
         from appt2dispatch.render.manifests import dump_manifests
 
@@ -474,14 +473,7 @@ def translate(
 ) -> None:
     """Translate HELMRELEASE into values for the dispatch chart."""
     with _user_errors():
-        chart_options = _translate_options(
-            chart_version,
-            follow_chart_version,
-            follow_app_version,
-            chart_repo,
-            dispatch_chart,
-            assume_chart_unchanged,
-        )
+        chart_options = _chart_options()
         import json
 
         from appt2dispatch import pipeline
@@ -618,14 +610,7 @@ def migrate(
       notes: [text]. Paths are relative to ROOT.
     """
     with _user_errors():
-        chart_options = _translate_options(
-            chart_version,
-            follow_chart_version,
-            follow_app_version,
-            chart_repo,
-            dispatch_chart,
-            assume_chart_unchanged,
-        )
+        chart_options = _chart_options()
         from appt2dispatch import migrate as migration
 
         result = migration.migrate_tree(
