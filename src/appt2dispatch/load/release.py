@@ -12,15 +12,18 @@ Substitution: see `postbuild`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, ReleaseError
 from appt2dispatch.load.flux import (
+    Substitution,
     compose_values,
     release_name,
 )
+from appt2dispatch.load.fluxbuild import built_kustomization, namespace_conflict
 from appt2dispatch.load.postbuild import (
     release_substitution,
     substitute_name,
@@ -36,12 +39,14 @@ from appt2dispatch.load.tree import (
 )
 from appt2dispatch.load.yamlio import (
     locate,
+    read_text,
     read_documents,
     read_documents_text,
     to_plain,
 )
-from appt2dispatch.models import HelmRelease, SourceLocation, YamlDocument
+from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
 
+VARIABLE_USE = re.compile(r"\$\{#?([_a-zA-Z][_a-zA-Z0-9]*)")
 SIBLING_KINDS = frozenset(
     {"OCIRepository", "HelmRepository", "ExternalSecret", "Secret", "ConfigMap", "Kustomization"}
 )
@@ -174,10 +179,13 @@ def _resolve(
         locate(document, ["spec", "valuesFrom"]),
     )
     target_namespace = _text(spec.get("targetNamespace"))
+    resolved, origin = _namespace(summary, target_namespace, index, namespace)
+    raw = raw_text if raw_text is not None else _text_of(document)
     return HelmRelease(
         document=document,
         name=name,
-        namespace=_namespace(summary, target_namespace, index, namespace),
+        namespace=resolved,
+        provenance=_provenance(resolved, origin, substitution, raw),
         release_name=release_name(name, target_namespace, _text(spec.get("releaseName"))),
         values=values,
         chart_ref=_chart_ref(spec),
@@ -186,26 +194,88 @@ def _resolve(
     )
 
 
+def _text_of(document: YamlDocument) -> str:
+    try:
+        return read_text(document.path)
+    except InputError:
+        return ""
+
+
 def _namespace(
     summary: IndexedDocument,
     target_namespace: str | None,
     index: TreeIndex | None,
     given: str | None,
-) -> str:
+) -> tuple[str, str]:
+    """The namespace Flux installs into, and where that came from."""
     if target_namespace:
-        return target_namespace
+        return target_namespace, f"{summary.location} (HelmRelease spec.targetNamespace)"
+    if index is None:
+        if summary.namespace:
+            return summary.namespace, f"{summary.location} (metadata.namespace)"
+        if given:
+            return given, "--namespace"
+        raise ReleaseError(
+            f"HelmRelease {summary.name} has no metadata.namespace or spec.targetNamespace;"
+            " pass --namespace with the namespace Flux installs it into",
+            summary.location,
+        )
     # Where the HelmRelease object lands: Flux targetNamespace > kustomize > metadata.
-    found = (index.effective_namespace(summary) if index else summary.namespace) or given
-    if found:
-        return found
+    kustomizations = index.flux_kustomizations_for(summary.path)
+    try:
+        built = [built_kustomization(index, k) for k in kustomizations]
+    except ReleaseError as error:
+        if not given:
+            raise
+        return given, f"--namespace (the tree's answer cannot be worked out: {error})"
+    conflict = namespace_conflict(built)
+    if conflict is not None and not given:
+        raise conflict
+    for found in built:
+        if found.target_namespace and conflict is None:
+            return found.target_namespace, found.namespace_origin or found.label
+    reach = index.reachable(summary.path)
+    kustomize = reach.get(os.path.abspath(summary.path))
+    if kustomize and conflict is None:
+        return kustomize, f"kustomize namespace: {index.namespace_source(summary.path)}"
+    if summary.namespace and conflict is None:
+        return summary.namespace, f"{summary.location} (metadata.namespace)"
+    if given:
+        return given, "--namespace"
     searched = "metadata.namespace or spec.targetNamespace"
-    if index is not None:
-        searched += " (nor does a Flux Kustomization or kustomization.yaml set one)"
+    if kustomizations:
+        names = ", ".join(str(b.label) for b in built)
+        searched += f" (nor do {names} or a kustomization.yaml set one)"
+    else:
+        searched += (
+            " and no Flux Kustomization in the tree applies it (none has a spec.path that"
+            " reaches this file)"
+        )
     raise ReleaseError(
         f"HelmRelease {summary.name} has no {searched}; pass --namespace with the namespace"
         " Flux installs it into",
         summary.location,
     )
+
+
+def _provenance(
+    namespace: str, origin: str, substitution: Substitution | None, raw: str
+) -> tuple[Note, ...]:
+    notes = [Note(f"namespace {namespace}: {origin}")]
+    if substitution is None:
+        return tuple(notes)
+    used = dict.fromkeys(VARIABLE_USE.findall(raw))
+    described = []
+    for name in used:
+        if name not in substitution.variables:
+            continue
+        where = substitution.origins.get(name, substitution.origin or "--substitute")
+        shown = "(from a Secret, not shown)" if name in substitution.secret else None
+        value = shown or repr(substitution.variables[name])
+        described.append(f"{name}={value} from {where}")
+    if described:
+        notes.append(Note("postBuild variables: " + "; ".join(described)))
+    return tuple(notes)
 
 
 def _siblings(
