@@ -68,8 +68,15 @@ def test_corpus_broken_file_is_an_input_error(corpus_dir: Path) -> None:
 
 def test_tree_release_gets_its_flux_kustomization_substitutions(corpus_dir: Path) -> None:
     root = corpus_dir / TREE
-    release = load_release(root / TREE_RELEASE, namespace="llm", tree_root=root)
-    assert release.substitutions == {"APP": "dispatch"}
+    release = load_release(root / TREE_RELEASE, tree_root=root)
+    # APP from its own postBuild; CLUSTER and SECRET_DOMAIN from the parent
+    # cluster-apps, whose spec.patches add them to every child and substitute them.
+    assert release.substitutions == {"APP": "dispatch", "CLUSTER": "main", "SECRET_DOMAIN": "jory.dev"}
+    assert release.namespace == "llm"
+    assert [note.message for note in release.provenance] == [
+        "namespace llm: kubernetes/apps/main/llm/kustomization.yaml (namespace) via replacements"
+        " kubernetes/components/replacements/ks.yaml"
+    ]
     kinds = [(sibling.kind, sibling.name) for sibling in release.siblings]
     assert kinds[0] == ("OCIRepository", "dispatch")
     assert ("ExternalSecret", "dispatch") in kinds
@@ -223,10 +230,28 @@ def test_substitution_can_be_disabled_per_object(tmp_path: Path) -> None:
     assert release.values == {"script": "echo ${HOME}"}
 
 
+def test_variable_of_a_parent_kustomization_is_taken_from_it(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(corpus_dir / TREE, tmp_path, dirs_exist_ok=True)
+    bridge = tmp_path / "kubernetes/apps/base/llm/dispatch/foreman-dispatch-bridge/helmrelease.yaml"
+    bridge.write_text(bridge.read_text().replace("FOREMAN_NAMESPACE: llm", "CLUSTER: ${CLUSTER}"))
+    # dispatch.yaml sets CLUSTER: ${CLUSTER}; cluster-apps (clusters/main/apps.yaml)
+    # patches it into every child and substitutes CLUSTER: main.
+    release = load_release(bridge, tree_root=tmp_path)
+    env = release.values["controllers"]["foreman-dispatch-bridge"]["containers"]["app"]["env"]
+    assert env["CLUSTER"] == "main"
+    assert release.substitutions["APP"] == "foreman-dispatch-bridge"
+    (variables,) = [n.message for n in release.provenance if n.message.startswith("postBuild")]
+    assert "CLUSTER='main' from Flux Kustomization cluster-apps" in variables
+    assert "spec.patches[0]" in variables
+
+
 def test_unknown_variable_of_a_parent_kustomization_is_explained(
     corpus_dir: Path, tmp_path: Path
 ) -> None:
     shutil.copytree(corpus_dir / TREE, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "kubernetes/clusters/main/apps.yaml").unlink()  # the parent leaves the tree
     bridge = tmp_path / "kubernetes/apps/base/llm/dispatch/foreman-dispatch-bridge/helmrelease.yaml"
     bridge.write_text(bridge.read_text().replace("FOREMAN_NAMESPACE: llm", "CLUSTER: ${CLUSTER}"))
     error = refused(bridge, namespace="llm", tree_root=tmp_path)
@@ -238,6 +263,7 @@ def test_unknown_variable_of_a_parent_kustomization_is_explained(
     env = substituted.values["controllers"]["foreman-dispatch-bridge"]["containers"]["app"]["env"]
     assert env["CLUSTER"] == "main"
     assert substituted.substitutions["APP"] == "foreman-dispatch-bridge"
+    assert "CLUSTER='main' from --substitute" in substituted.provenance[-1].message
 
 
 def test_substitute_from_config_map_in_the_tree(tmp_path: Path) -> None:
