@@ -202,7 +202,7 @@ def diff(
         findings,
         renderers={"old": old.renderer, "new": new.renderer},
         translation=translation,
-        notes=(*old.notes, *new.notes),
+        notes=(*release.provenance, *old.notes, *new.notes),
         source=str(release.path),
         files=files,
         suppress=suppress,
