@@ -64,7 +64,10 @@ def _replace(entry: Any, resources: list[Resource], label: str) -> None:
             f"{label}: source {origin_resource.describe()} has no field {field_path}"
         )
     value = _part(value, source.get("options"), label)
-    origin = f"{origin_resource.origin_of(field_path)} via {label}"
+    origin = origin_resource.origin_of(field_path)
+    if origin == origin_resource.display:
+        origin = f"{origin_resource.kind} {origin_resource.name} {field_path} ({origin})"
+    origin = f"{origin} via {label}"
     targets = entry.get("targets")
     if not isinstance(targets, list):
         raise PathProblem(f"{label}: targets must be a list")

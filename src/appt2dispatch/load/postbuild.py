@@ -69,7 +69,17 @@ def release_substitution(
         return None
     if given is not None:
         check_variable_names(given, "--substitute")
-    found = kustomization_substitution(index, kustomization) if index and kustomization else None
+    try:
+        found = (
+            kustomization_substitution(index, kustomization) if index and kustomization else None
+        )
+    except ReleaseError:
+        # The build that emits the Flux Kustomization is refused: its variables are
+        # unknown. That matters only when the release uses one and --substitute
+        # does not give them all.
+        if given is None and _mentions_dollar(document.data):
+            raise
+        found = None
     if kustomization is not None and found is None and given is None:
         return None  # Flux substitutes only when postBuild defines something
     base = found or Substitution({}, {}, "")

@@ -227,7 +227,10 @@ def _namespace(
     except ReleaseError as error:
         if not given:
             raise
-        return given, f"--namespace (the tree's answer cannot be worked out: {error})"
+        where = error.location or summary.location
+        shown = f"{os.path.relpath(where.path, index.root)}:{where.line or 1}"
+        problem = error.message.split(";")[0]
+        return given, f"--namespace (the tree's build is refused at {shown}: {problem})"
     conflict = namespace_conflict(built)
     if conflict is not None and not given:
         raise conflict

@@ -86,11 +86,28 @@ class TreeIndex:
 
     @cached_property
     def flux_kustomizations(self) -> tuple[IndexedDocument, ...]:
+        patch_files = self._patch_files
         return tuple(
             doc
             for doc in self.of_kind("Kustomization")
             if doc.api_version.startswith(FLUX_KUSTOMIZATION_API)
+            and os.path.abspath(doc.path) not in patch_files
         )
+
+    @cached_property
+    def _patch_files(self) -> frozenset[str]:
+        """Files kustomization.yaml files use as patches or replacements: a Flux
+        Kustomization in one is a patch body, not an object Flux applies."""
+        found: set[str] = set()
+        for doc in self.kustomize_files:
+            directory = os.path.dirname(os.path.abspath(doc.path))
+            for key in ("patches", "patchesJson6902", "replacements", "patchesStrategicMerge"):
+                entries = doc.data.get(key)
+                for entry in entries if isinstance(entries, list) else []:
+                    path = entry.get("path") if isinstance(entry, Mapping) else entry
+                    if isinstance(path, str) and "\n" not in path:
+                        found.add(os.path.normpath(os.path.join(directory, path)))
+        return frozenset(found)
 
     @cached_property
     def kustomize_files(self) -> tuple[IndexedDocument, ...]:
