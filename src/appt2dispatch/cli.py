@@ -82,8 +82,10 @@ LOAD_OPTIONS: list[Callable[[Any], Any]] = [
         "--namespace",
         "-n",
         metavar="NS",
-        help="Namespace Flux installs into when the HelmRelease does not say "
-        "(spec.targetNamespace, then metadata.namespace, win over it).",
+        help="Namespace Flux installs into when neither the HelmRelease nor the tree says "
+        "(spec.targetNamespace, the built Flux Kustomization's targetNamespace, a "
+        "kustomization.yaml namespace:, then metadata.namespace win over it); also used "
+        "when the kustomize build that decides it is refused.",
     ),
     click.option(
         "--substitute",
@@ -420,7 +422,7 @@ def translate(
             written = write_all_or_nothing(files, journal_dir=target.resolve())
             for path in written:
                 click.echo(f"wrote {path}")
-        for note in translation.notes:
+        for note in (*loaded.provenance, *translation.notes):
             click.echo(f"note: {_mask(str(note))}", err=True)
 
 
