@@ -161,8 +161,7 @@ def test_strategic_merge_patch_by_identity_and_json6902_by_regex(tmp_path: Path)
         ("resources: [ks.yaml]\ncomponents: [ks.yaml]\n", "is not a directory"),
         ("resources: [.]\n", "cycle"),
         (
-            "resources: [ks.yaml]\nreplacements:\n  - source: {kind: Secret}\n"
-            "    targets: []\n",
+            "resources: [ks.yaml]\nreplacements:\n  - source: {kind: Secret}\n    targets: []\n",
             "nothing selected by source Secret",
         ),
         (

@@ -71,7 +71,11 @@ def test_tree_release_gets_its_flux_kustomization_substitutions(corpus_dir: Path
     release = load_release(root / TREE_RELEASE, tree_root=root)
     # APP from its own postBuild; CLUSTER and SECRET_DOMAIN from the parent
     # cluster-apps, whose spec.patches add them to every child and substitute them.
-    assert release.substitutions == {"APP": "dispatch", "CLUSTER": "main", "SECRET_DOMAIN": "jory.dev"}
+    assert release.substitutions == {
+        "APP": "dispatch",
+        "CLUSTER": "main",
+        "SECRET_DOMAIN": "jory.dev",
+    }
     assert release.namespace == "llm"
     assert [note.message for note in release.provenance] == [
         "namespace llm: kubernetes/apps/main/llm/kustomization.yaml (namespace) via replacements"

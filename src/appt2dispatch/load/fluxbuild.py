@@ -124,7 +124,9 @@ class _Resolver:
         if target_namespace is not None:
             origin = resource.origin_of("spec.targetNamespace")
             if origin == resource.display:
-                origin = f"{resource.display} (Flux Kustomization {summary.name} spec.targetNamespace)"
+                origin = (
+                    f"{resource.display} (Flux Kustomization {summary.name} spec.targetNamespace)"
+                )
         if target_namespace is not None and "spec.targetNamespace" in unknown:
             target_namespace = None
         variables = self._variables(summary, resource, data, unknown, parent is None)
@@ -149,7 +151,9 @@ class _Resolver:
                 )
             current = parents[0]
             if current in seen:
-                raise KustomizeError("kustomizations list each other in a cycle", SourceLocation(current))
+                raise KustomizeError(
+                    "kustomizations list each other in a cycle", SourceLocation(current)
+                )
             seen.add(current)
 
     def _listed_by(self) -> dict[str, list[str]]:
@@ -177,7 +181,7 @@ class _Resolver:
         return listed
 
     def _output(self, top: str, parent: IndexedDocument | None) -> list[Resource]:
-        key = ("kustomize-output", top, parent.key if parent is not None else None)
+        key = ("kustomize-output", (top, parent.key if parent is not None else None))
         memo = self.index._memo
         if key not in memo:
             is_kustomization = os.path.basename(top) in ("kustomization.yaml", "kustomization.yml")
@@ -201,7 +205,8 @@ class _Resolver:
         spec = parent.data.get("spec")
         if not isinstance(spec, Mapping):
             return
-        name = f"Flux Kustomization {parent.name} ({_display(self.index.root, str(parent.path))}:{parent.line})"
+        shown = _display(self.index.root, str(parent.path))
+        name = f"Flux Kustomization {parent.name} ({shown}:{parent.line})"
         base = self.index.flux_path(parent)
         components = spec.get("components")
         for component in components if isinstance(components, list) and base else []:
@@ -209,11 +214,15 @@ class _Resolver:
             try:
                 self.builder._build(directory, (), resources, component=True)
             except KustomizeError as error:
-                raise KustomizeError(f"{name} spec.components: {error.message}", error.location) from None
+                raise KustomizeError(
+                    f"{name} spec.components: {error.message}", error.location
+                ) from None
         patches = spec.get("patches")
         for number, patch in enumerate(patches if isinstance(patches, list) else []):
             if not isinstance(patch, Mapping) or not isinstance(patch.get("patch"), str):
-                raise KustomizeError(f"{name}: spec.patches[{number}] needs a patch text", parent.location)
+                raise KustomizeError(
+                    f"{name}: spec.patches[{number}] needs a patch text", parent.location
+                )
             target = patch.get("target")
             self.builder.apply_patch_text(
                 str(parent.path),

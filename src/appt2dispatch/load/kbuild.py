@@ -241,7 +241,9 @@ class Builder:
     def _patches_strategic(self, file: str, entries: Any, resources: list[Resource]) -> None:
         for number, entry in enumerate(entries if isinstance(entries, list) else []):
             if not isinstance(entry, str):
-                raise KustomizeError("patchesStrategicMerge entries are paths or YAML", self._at(file))
+                raise KustomizeError(
+                    "patchesStrategicMerge entries are paths or YAML", self._at(file)
+                )
             inline = "\n" in entry or ":" in entry
             source = file if inline else self._local(file, "patchesStrategicMerge", entry)
             text = entry if inline else None
@@ -308,7 +310,7 @@ class Builder:
             documents = [data for _, data in self.documents(source)]
         else:
             documents = [doc.data for doc in scan_documents(text, source=self.display(source))]
-        if len(documents) == 1 and isinstance(documents[0], list) or json:
+        if (len(documents) == 1 and isinstance(documents[0], list)) or json:
             if target is None:
                 raise KustomizeError(f"{label}: a JSON 6902 patch needs a target", self._at(file))
             operations = documents[0] if len(documents) == 1 else None

@@ -178,7 +178,9 @@ def _field_matches(
         try:
             return re.fullmatch(str(wanted), actual) is not None
         except re.error:
-            raise PathProblem(f"target {key} {wanted!r} is not a valid regular expression") from None
+            raise PathProblem(
+                f"target {key} {wanted!r} is not a valid regular expression"
+            ) from None
     return str(wanted) == actual
 
 
@@ -229,7 +231,9 @@ def _merge_map(
         if isinstance(key, str) and key.startswith("$"):
             if key == "$patch" and value == "merge":
                 continue
-            raise PathProblem(f"patch directive {key}: {value!r} at {here or 'top'} is not reproduced")
+            raise PathProblem(
+                f"patch directive {key}: {value!r} at {here or 'top'} is not reproduced"
+            )
         if value is None:
             if key in target:
                 del target[key]
@@ -247,7 +251,9 @@ def _merge_map(
                 out.append(path)
                 continue
             _merge_map(current, value, builtin, path, out)
-        elif isinstance(value, list) and builtin and key in MERGE_KEYS and isinstance(current, list):
+        elif (
+            isinstance(value, list) and builtin and key in MERGE_KEYS and isinstance(current, list)
+        ):
             _merge_list(current, value, MERGE_KEYS[key], builtin, path, out)
         else:
             target[key] = copy.deepcopy(value)

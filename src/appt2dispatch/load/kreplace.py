@@ -19,9 +19,7 @@ from appt2dispatch.load.kpaths import PathProblem, get_field, set_fields, split_
 if TYPE_CHECKING:
     from appt2dispatch.load.kbuild import Builder
 
-SOURCE_FIELDS = frozenset(
-    {"group", "version", "kind", "name", "namespace", "fieldPath", "options"}
-)
+SOURCE_FIELDS = frozenset({"group", "version", "kind", "name", "namespace", "fieldPath", "options"})
 
 
 def apply_replacements(
@@ -60,9 +58,7 @@ def _replace(entry: Any, resources: list[Resource], label: str) -> None:
     field_path = str(source.get("fieldPath") or "metadata.name")
     found, value = get_field(origin_resource.data, split_field_path(field_path))
     if not found:
-        raise PathProblem(
-            f"{label}: source {origin_resource.describe()} has no field {field_path}"
-        )
+        raise PathProblem(f"{label}: source {origin_resource.describe()} has no field {field_path}")
     value = _part(value, source.get("options"), label)
     origin = origin_resource.origin_of(field_path)
     if origin == origin_resource.display:
@@ -94,7 +90,8 @@ def _apply_target(
     if not isinstance(select, Mapping):
         raise PathProblem(f"{label}: a target needs select")
     rejects = target.get("reject") or []
-    options = target.get("options") if isinstance(target.get("options"), Mapping) else {}
+    found_options = target.get("options")
+    options: Mapping[str, Any] = found_options if isinstance(found_options, Mapping) else {}
     create = bool(options.get("create"))
     for resource in resources:
         if not selected(resource, select, regex=False):

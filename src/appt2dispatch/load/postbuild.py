@@ -37,6 +37,7 @@ from appt2dispatch.load.tree import IndexedDocument, TreeIndex
 from appt2dispatch.load.yamlio import new_round_trip_yaml, read_text, to_plain, yaml_error
 from appt2dispatch.models import SourceLocation, YamlDocument
 
+
 def kustomization_substitution(
     index: TreeIndex, kustomization: IndexedDocument
 ) -> Substitution | None:

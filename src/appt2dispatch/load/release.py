@@ -39,9 +39,9 @@ from appt2dispatch.load.tree import (
 )
 from appt2dispatch.load.yamlio import (
     locate,
-    read_text,
     read_documents,
     read_documents_text,
+    read_text,
     to_plain,
 )
 from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
