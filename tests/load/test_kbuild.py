@@ -189,6 +189,16 @@ def test_strategic_merge_patch_by_identity_and_json6902_by_regex(tmp_path: Path)
             "    patch: 'spec: {a: 1}'\n",
             "set-based labels selector",
         ),
+        (
+            "resources: [ks.yaml]\npatches:\n  - target: {kind: '(K+)+x'}\n"
+            "    patch: 'spec: {a: 1}'\n",
+            "nested repetition is not reproduced",
+        ),
+        (
+            "resources: [ks.yaml]\nreplacements:\n  - source: {kind: Kustomization,"
+            " options: {delimiter: /, index: x}}\n    targets: []\n",
+            "options.index 'x' is not a whole number",
+        ),
     ],
 )
 def test_what_cannot_be_built_exactly_is_refused(tmp_path: Path, body: str, message: str) -> None:
@@ -228,3 +238,20 @@ def test_field_paths_and_json_patch_edge_cases() -> None:
     assert data == {"a": [1, 2, 3], "d": 1}
     with pytest.raises(PathProblem, match="test at /d failed"):
         apply_json_patch(data, [{"op": "test", "path": "/d", "value": 2}])
+
+
+def test_a_symlink_out_of_the_tree_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write(outside, {"kustomization.yaml": kustomization("resources: []\n")})
+    root = tmp_path / "repo"
+    write(root, {"app/kustomization.yaml": kustomization("resources: [./link]\n")})
+    (root / "app/link").symlink_to(outside)
+    with pytest.raises(KustomizeError, match="leads out of the tree"):
+        build(root, {})
+
+
+def test_unicode_digits_are_not_list_indexes() -> None:
+    data: dict[str, Any] = {"a": [1]}
+    with pytest.raises(PathProblem, match="does not exist"):
+        apply_json_patch(data, [{"op": "remove", "path": "/a/\u00b2"}])
+    assert split_field_path("a.\u00b2") == ["a", "\u00b2"]

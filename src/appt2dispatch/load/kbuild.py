@@ -153,7 +153,8 @@ class Builder:
 
     def _local(self, file: str, key: str, entry: str) -> str:
         target = os.path.normpath(os.path.join(os.path.dirname(file), entry))
-        if target != self.root and not target.startswith(self.root + os.sep):
+        real, root = os.path.realpath(target), os.path.realpath(self.root)
+        if real != root and not real.startswith(root + os.sep):
             raise KustomizeError(f"{key}: {entry} leads out of the tree", self._at(file, key))
         if not os.path.exists(target):
             raise KustomizeError(f"{key}: {entry} does not exist", self._at(file, key))

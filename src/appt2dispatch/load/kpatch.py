@@ -174,7 +174,10 @@ def _field_matches(
     if wanted is None or wanted == "":
         return True
     actual = _field_of(resource, key, ident)
-    if regex:
+    if regex and not _PLAIN.fullmatch(str(wanted)):
+        if _NESTED_QUANTIFIER.search(str(wanted)):
+            # Go's regexp (kustomize's) is linear; Python's may backtrack for ever.
+            raise PathProblem(f"target {key} {wanted!r}: nested repetition is not reproduced")
         try:
             return re.fullmatch(str(wanted), actual) is not None
         except re.error:
@@ -184,6 +187,8 @@ def _field_matches(
     return str(wanted) == actual
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_/-]*")
+_NESTED_QUANTIFIER = re.compile(r"\)[*+{]|[*+]\??[*+{]")
 _REQUIREMENT = re.compile(r"\s*(!?)([^\s=!,()]+)\s*(?:(==|=|!=)\s*([^\s,()]*))?\s*")
 
 

@@ -16,6 +16,10 @@ class PathProblem(Exception):
     """A field path or pointer that does not apply to the object."""
 
 
+def _is_index(segment: str) -> bool:
+    return segment.isascii() and segment.isdigit() and len(segment) < 10
+
+
 def split_field_path(path: str) -> list[str]:
     """Segments of a dotted path; brackets may hold dots (`[a.b/c]`, `[name=x.y]`)."""
     segments: list[str] = []
@@ -77,7 +81,7 @@ def get_field(data: Any, segments: list[str]) -> tuple[bool, Any]:
                 if not found:
                     return False, None
                 node = found[0]
-            elif segment.isdigit() and int(segment) < len(node):
+            elif _is_index(segment) and int(segment) < len(node):
                 node = node[int(segment)]
             else:
                 return False, None
@@ -119,7 +123,7 @@ def _set(
     if isinstance(node, list):
         if selector is not None:
             indices = [i for i, item in enumerate(node) if _matches(item, *selector)]
-        elif segment.isdigit() and int(segment) < len(node):
+        elif _is_index(segment) and int(segment) < len(node):
             indices = [int(segment)]
         else:
             indices = []
@@ -207,7 +211,7 @@ def _pointer_get(data: Any, segments: list[str], path: str) -> Any:
     for segment in segments:
         if isinstance(node, dict) and segment in node:
             node = node[segment]
-        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+        elif isinstance(node, list) and _is_index(segment) and int(segment) < len(node):
             node = node[int(segment)]
         else:
             raise PathProblem(f"path {path} does not exist")
@@ -220,7 +224,7 @@ def _pointer_add(data: Any, segments: list[str], value: Any, path: str) -> None:
         parent[last] = value
     elif isinstance(parent, list) and last == "-":
         parent.append(value)
-    elif isinstance(parent, list) and last.isdigit() and int(last) <= len(parent):
+    elif isinstance(parent, list) and _is_index(last) and int(last) <= len(parent):
         parent.insert(int(last), value)
     else:
         raise PathProblem(f"path {path} does not exist")
@@ -230,7 +234,7 @@ def _pointer_remove(data: Any, segments: list[str], path: str) -> None:
     parent, last = _pointer_parent(data, segments, path), segments[-1]
     if isinstance(parent, dict) and last in parent:
         del parent[last]
-    elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+    elif isinstance(parent, list) and _is_index(last) and int(last) < len(parent):
         del parent[int(last)]
     else:
         raise PathProblem(f"path {path} does not exist")

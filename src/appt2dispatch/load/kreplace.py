@@ -75,7 +75,7 @@ def _part(value: Any, options: Any, label: str) -> Any:
     if not isinstance(options, Mapping) or not options.get("delimiter"):
         return value
     parts = str(value).split(str(options["delimiter"]))
-    index = int(options.get("index") or 0)
+    index = _index(options, label)
     if not 0 <= index < len(parts):
         raise PathProblem(f"{label}: source options.index {index} is out of range")
     return parts[index]
@@ -119,7 +119,7 @@ def _merged_part(
         return value
     found, current = get_field(resource.data, segments)
     parts = str(current).split(str(delimiter)) if found and current is not None else []
-    index = int(options.get("index") or 0)
+    index = _index(options, label)
     if index < 0:
         parts.insert(0, str(value))
     elif index >= len(parts):
@@ -127,3 +127,10 @@ def _merged_part(
     else:
         parts[index] = str(value)
     return str(delimiter).join(parts)
+
+
+def _index(options: Mapping[str, Any], label: str) -> int:
+    index = options.get("index") or 0
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise PathProblem(f"{label}: options.index {index!r} is not a whole number")
+    return index
