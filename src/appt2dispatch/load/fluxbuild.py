@@ -60,22 +60,23 @@ class BuiltKustomization:
     target_namespace: str | None
     namespace_origin: str | None
     variables: FluxVariables | None  # None: no postBuild, Flux substitutes nothing
+    shown: str = ""  # its file and line, relative to the tree root
 
     @property
     def label(self) -> str:
-        return f"Flux Kustomization {self.summary.name} ({self.summary.location})"
+        return f"Flux Kustomization {self.summary.name} ({self.shown or self.summary.location})"
 
 
 def built_kustomization(index: TreeIndex, summary: IndexedDocument) -> BuiltKustomization:
     """`summary` as Flux applies it (memoised on the index)."""
-    return _Resolver(index).built(summary, 0)
+    return FluxResolver(index).built(summary, 0)
 
 
-class _Resolver:
+class FluxResolver:
     def __init__(self, index: TreeIndex) -> None:
         self.index = index
         root = os.path.abspath(index.root)
-        self.builder = Builder(root, self._documents, lambda path: _display(root, path))
+        self.builder = Builder(root, self._documents, lambda path: display_path(root, path))
 
     def built(self, summary: IndexedDocument, depth: int) -> BuiltKustomization:
         key = ("built-kustomization", summary.key)
@@ -111,7 +112,7 @@ class _Resolver:
         if resource is None:  # deleted by a patch: Flux would not apply it at all
             raise ReleaseError(
                 f"Flux Kustomization {summary.name} is removed by the kustomize build of"
-                f" {_display(self.index.root, top)}",
+                f" {display_path(self.index.root, top)}",
                 summary.location,
             )
         data = resource.data
@@ -130,7 +131,8 @@ class _Resolver:
         if target_namespace is not None and "spec.targetNamespace" in unknown:
             target_namespace = None
         variables = self._variables(summary, resource, data, unknown, parent is None)
-        return BuiltKustomization(summary, data, target_namespace, origin, variables)
+        shown = f"{display_path(self.index.root, str(summary.path))}:{summary.line}"
+        return BuiltKustomization(summary, data, target_namespace, origin, variables, shown)
 
     # --- where the build starts -------------------------------------------------------------
 
@@ -143,9 +145,9 @@ class _Resolver:
             if not parents:
                 return current
             if len(parents) > 1:
-                names = ", ".join(_display(self.index.root, p) for p in parents)
+                names = ", ".join(display_path(self.index.root, p) for p in parents)
                 raise KustomizeError(
-                    f"{_display(self.index.root, current)} is listed by several kustomizations"
+                    f"{display_path(self.index.root, current)} is listed by several kustomizations"
                     f" ({names}); which build emits it is ambiguous{HINT}",
                     SourceLocation(parents[0]),
                 )
@@ -205,7 +207,7 @@ class _Resolver:
         spec = parent.data.get("spec")
         if not isinstance(spec, Mapping):
             return
-        shown = _display(self.index.root, str(parent.path))
+        shown = display_path(self.index.root, str(parent.path))
         name = f"Flux Kustomization {parent.name} ({shown}:{parent.line})"
         base = self.index.flux_path(parent)
         components = spec.get("components")
@@ -270,7 +272,7 @@ class _Resolver:
                 optional = "optional " if source.get("optional") is True else ""
                 missing.append(f"{optional}{kind} {name} (postBuild.substituteFrom, {state})")
                 continue
-            where = f"{kind} {name} ({_display(self.index.root, str(found.path))}:{found.line})"
+            where = f"{kind} {name} ({display_path(self.index.root, str(found.path))}:{found.line})"
             for key, value in manifest_strings(found).items():
                 values[key] = value
                 origins[key] = f"{where} via {resource.display} postBuild.substituteFrom[{number}]"
@@ -377,7 +379,7 @@ def _substitution_disabled(data: Mapping[str, Any]) -> bool:
     )
 
 
-def _display(root: Any, path: str) -> str:
+def display_path(root: Any, path: str) -> str:
     """`path` relative to the tree root, as a user reads it in the repository."""
     base = os.path.abspath(str(root))
     absolute = os.path.abspath(path)

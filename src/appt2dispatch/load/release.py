@@ -24,6 +24,7 @@ from appt2dispatch.load.flux import (
     release_name,
 )
 from appt2dispatch.load.fluxbuild import built_kustomization, namespace_conflict
+from appt2dispatch.load.fluxpatches import release_patches
 from appt2dispatch.load.postbuild import (
     release_substitution,
     substitute_name,
@@ -180,12 +181,13 @@ def _resolve(
     )
     target_namespace = _text(spec.get("targetNamespace"))
     resolved, origin = _namespace(summary, target_namespace, index, namespace)
+    patched = _flux_patches(index, summary, plain, where)
     raw = raw_text if raw_text is not None else _text_of(document)
     return HelmRelease(
         document=document,
         name=name,
         namespace=resolved,
-        provenance=_provenance(resolved, origin, substitution, raw),
+        provenance=(*_provenance(resolved, origin, substitution, raw), *patched),
         release_name=release_name(name, target_namespace, _text(spec.get("releaseName"))),
         values=values,
         chart_ref=_chart_ref(spec),
@@ -259,6 +261,26 @@ def _namespace(
         " Flux installs it into",
         summary.location,
     )
+
+
+def _flux_patches(
+    index: TreeIndex | None,
+    summary: IndexedDocument,
+    plain: Mapping[str, Any],
+    where: SourceLocation,
+) -> tuple[Note, ...]:
+    """Notes on the Flux Kustomizations' spec.patches to this release (refused when they
+    change what is rendered)."""
+    if index is None:
+        return ()
+    notes: list[Note] = []
+    for kustomization in index.flux_kustomizations_for(summary.path):
+        try:
+            built = built_kustomization(index, kustomization)
+        except ReleaseError:
+            continue  # only with --namespace given: _namespace said so
+        notes.extend(Note(message) for message in release_patches(index, built, plain, where))
+    return tuple(notes)
 
 
 def _provenance(
