@@ -16,8 +16,8 @@ from appt2dispatch.kube import dig
 from appt2dispatch.load.fluxbuild import (
     HINT,
     BuiltKustomization,
-    display_path,
     FluxResolver,
+    display_path,
 )
 from appt2dispatch.load.kbuild import KustomizeError
 from appt2dispatch.load.kpatch import Resource
