@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -186,3 +187,26 @@ def test_generated_tree_of_a_thousand_releases(tmp_path: Path, count: int) -> No
         assert kustomization is not None and kustomization.name == name
         release = load_release_from_tree(index, entry, namespace="apps")
         assert release.substitutions == {"APP": name}
+
+
+def test_resolution_parses_only_the_release_files_round_trip(
+    corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kustomize build on the path reads the plain data discovery already holds: in a
+    1,000-file tree only the files that may be rewritten are parsed round-trip."""
+    import appt2dispatch.load.tree as tree_module
+
+    parsed: list[Path] = []
+    real = tree_module.read_documents
+
+    def counting(path: Path) -> Any:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(tree_module, "read_documents", counting)
+    root = corpus_dir / AT_ERA
+    index = discover_releases(root)
+    (entry,) = [entry for entry in index.helmreleases if entry.looks_like_dispatch]
+    release = load_release_from_tree(index, entry)
+    assert release.namespace == "llm"
+    assert [path.name for path in parsed] == ["helmrelease.yaml", "ocirepository.yaml"]
