@@ -128,8 +128,17 @@ class FluxResolver:
                 origin = (
                     f"{resource.display} (Flux Kustomization {summary.name} spec.targetNamespace)"
                 )
-        if target_namespace is not None and "spec.targetNamespace" in unknown:
-            target_namespace = None
+        if target_namespace is not None and "${" in target_namespace:
+            why = unknown.get("spec.targetNamespace") or (
+                "a parent Flux Kustomization not in the tree substitutes"
+                if parent is None
+                else "no parent substitutes it"
+            )
+            raise ReleaseError(
+                f"Flux Kustomization {summary.name} has spec.targetNamespace"
+                f" {target_namespace!r}, which cannot be known: {why}{HINT}",
+                summary.location,
+            )
         variables = self._variables(summary, resource, data, unknown, parent is None)
         shown = f"{display_path(self.index.root, str(summary.path))}:{summary.line}"
         return BuiltKustomization(summary, data, target_namespace, origin, variables, shown)
