@@ -67,3 +67,16 @@ def test_tree_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert expected_path.is_file(), f"{expected_path} is missing: run with UPDATE_GOLDENS=1"
     expected = YAML(typ="safe").load(expected_path.read_text(encoding="utf-8"))
     assert actual == expected
+
+
+def test_a_namespace_argument_the_tree_overrules_is_reported() -> None:
+    case = CASES_DIR / "explicit-target-namespace"
+    root = case / "tree"
+    release = load_release(
+        root / "kubernetes/apps/default/dispatch/app/helmrelease.yaml",
+        tree_root=root,
+        namespace="elsewhere",
+    )
+    assert release.namespace == "default"
+    warning = next(note for note in release.provenance if note.level == "warning")
+    assert warning.message.startswith("--namespace elsewhere not used: the namespace is default")

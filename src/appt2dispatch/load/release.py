@@ -182,6 +182,15 @@ def _resolve(
     target_namespace = _text(spec.get("targetNamespace"))
     resolved, origin = _namespace(summary, target_namespace, index, namespace)
     patched = _flux_patches(index, summary, plain, where)
+    if namespace and namespace != resolved:
+        # The release or its tree states the namespace; --namespace is only a fallback.
+        patched = (
+            Note(
+                f"--namespace {namespace} not used: the namespace is {resolved} ({origin})",
+                level="warning",
+            ),
+            *patched,
+        )
     raw = raw_text if raw_text is not None else _text_of(document)
     return HelmRelease(
         document=document,
