@@ -199,6 +199,22 @@ def test_strategic_merge_patch_by_identity_and_json6902_by_regex(tmp_path: Path)
             " options: {delimiter: /, index: x}}\n    targets: []\n",
             "options.index 'x' is not a whole number",
         ),
+        (
+            "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n"
+            "    patch: 'spec: {a: 1}'\n    extra: 1\n",
+            r"patches\[0\].extra: unknown field",
+        ),
+        (
+            "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n"
+            "    patch: 'spec: {a: 1}'\n    options: {allowNameChange: true}\n",
+            "allowNameChange",
+        ),
+        (
+            "resources: [ks.yaml]\nreplacements:\n  - source: {kind: Kustomization}\n"
+            "    targets:\n      - select: {kind: Kustomization}\n"
+            "        fieldPaths: [spec.path]\n        options: {create: true, mode: x}\n",
+            "target options key mode is not reproduced",
+        ),
     ],
 )
 def test_what_cannot_be_built_exactly_is_refused(tmp_path: Path, body: str, message: str) -> None:

@@ -62,6 +62,7 @@ SUPPORTED_KEYS = frozenset(
     }
 )
 MAX_DEPTH = 40
+PATCH_KEYS = frozenset({"path", "patch", "target", "options"})
 
 
 class KustomizeError(ReleaseError):
@@ -259,6 +260,13 @@ class Builder:
         for number, entry in enumerate(entries):
             if not isinstance(entry, Mapping):
                 raise KustomizeError(f"patches[{number}] must be a mapping", self._at(file))
+            _known_keys(entry, PATCH_KEYS, f"patches[{number}]", self._at(file, "patches"))
+            options = entry.get("options")
+            if isinstance(options, Mapping) and any(options.get(k) for k in options):
+                raise KustomizeError(
+                    f"patches[{number}].options ({', '.join(map(str, options))}) not reproduced",
+                    self._at(file, "patches"),
+                )
             target = entry.get("target")
             if target is not None and not isinstance(target, Mapping):
                 raise KustomizeError(f"patches[{number}].target must be a mapping", self._at(file))
@@ -387,6 +395,14 @@ class Builder:
 
     def at(self, file: str, key: str | None = None) -> SourceLocation:
         return self._at(file, key)
+
+
+def _known_keys(
+    entry: Mapping[str, Any], known: frozenset[str], label: str, where: SourceLocation
+) -> None:
+    for key in entry:
+        if key not in known:
+            raise KustomizeError(f"{label}.{key}: unknown field, not reproduced", where)
 
 
 def _kind_of_key(key: str) -> str:

@@ -19,6 +19,8 @@ from appt2dispatch.load.kpaths import PathProblem, get_field, set_fields, split_
 if TYPE_CHECKING:
     from appt2dispatch.load.kbuild import Builder
 
+TARGET_FIELDS = frozenset({"select", "reject", "fieldPaths", "options"})
+OPTION_FIELDS = frozenset({"delimiter", "index", "create"})
 SOURCE_FIELDS = frozenset({"group", "version", "kind", "name", "namespace", "fieldPath", "options"})
 
 
@@ -46,9 +48,9 @@ def _replace(entry: Any, resources: list[Resource], label: str) -> None:
     if not isinstance(entry, Mapping) or not isinstance(entry.get("source"), Mapping):
         raise PathProblem(f"{label}: a replacement needs a source")
     source = entry["source"]
-    unknown = set(source) - SOURCE_FIELDS
-    if unknown:
-        raise PathProblem(f"{label}: source key {sorted(unknown)[0]} is not reproduced")
+    _known(source, SOURCE_FIELDS, label, "source")
+    if isinstance(source.get("options"), Mapping):
+        _known(source["options"], OPTION_FIELDS, label, "source options")
     chosen = [r for r in resources if selected(r, source, regex=False)]
     wanted = " ".join(str(source.get(k)) for k in ("kind", "name") if source.get(k))
     if len(chosen) != 1:
@@ -86,6 +88,9 @@ def _apply_target(
 ) -> None:
     if not isinstance(target, Mapping) or not isinstance(target.get("fieldPaths"), list):
         raise PathProblem(f"{label}: a target needs select and fieldPaths")
+    _known(target, TARGET_FIELDS, label, "target")
+    if isinstance(target.get("options"), Mapping):
+        _known(target["options"], OPTION_FIELDS, label, "target options")
     select = target.get("select")
     if not isinstance(select, Mapping):
         raise PathProblem(f"{label}: a target needs select")
@@ -134,3 +139,9 @@ def _index(options: Mapping[str, Any], label: str) -> int:
     if isinstance(index, bool) or not isinstance(index, int):
         raise PathProblem(f"{label}: options.index {index!r} is not a whole number")
     return index
+
+
+def _known(entry: Mapping[str, Any], known: frozenset[str], label: str, what: str) -> None:
+    unknown = sorted(str(key) for key in entry if key not in known)
+    if unknown:
+        raise PathProblem(f"{label}: {what} key {unknown[0]} is not reproduced")
