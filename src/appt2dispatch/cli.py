@@ -82,8 +82,9 @@ LOAD_OPTIONS: list[Callable[[Any], Any]] = [
         "--namespace",
         "-n",
         metavar="NS",
-        help="Namespace Flux installs into when the HelmRelease does not say "
-        "(spec.targetNamespace, then metadata.namespace, win over it).",
+        help="Override the namespace Flux installs into, which is otherwise read from the "
+        "HelmRelease and the kustomize build of the Flux Kustomization that applies it; "
+        "the report notes what it overrode.",
     ),
     click.option(
         "--substitute",
@@ -506,7 +507,7 @@ def translate(
             for path in written:
                 click.echo(f"wrote {path}")
             click.echo(f"note: {_kustomization_hint([file.path for file in files])}", err=True)
-        for note in translation.notes:
+        for note in (*loaded.provenance, *translation.notes):
             click.echo(f"note: {_mask(str(note))}", err=True)
 
 
@@ -553,7 +554,12 @@ def _as_json_values(file: Any, translation: Any) -> Any:
     default="text",
     show_default=True,
 )
-@click.option("--namespace", "-n", metavar="NS", help="Fallback namespace for releases.")
+@click.option(
+    "--namespace",
+    "-n",
+    metavar="NS",
+    help="Override the namespace of every release (noted where the tree states another).",
+)
 @_with_options(OLD_SIDE_OPTIONS, TRANSLATE_OPTIONS, [SUPPRESS_OPTION])
 @click.option(
     "--only",

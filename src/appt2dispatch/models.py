@@ -78,6 +78,8 @@ class HelmRelease:
     chart_ref: Mapping[str, Any] | None = None
     siblings: tuple[YamlDocument, ...] = ()
     substitutions: Mapping[str, str] = field(default_factory=dict)
+    provenance: tuple[Note, ...] = ()
+    """Where the namespace and the postBuild variables came from, for the report."""
 
     @property
     def path(self) -> Path:

@@ -322,7 +322,7 @@ def diff(
         findings,
         renderers={"old": old.renderer, "new": new.renderer},
         translation=translation,
-        notes=(*old.notes, *changed_side_notes(old, new)),
+        notes=(*release.provenance, *old.notes, *changed_side_notes(old, new)),
         source=str(release.path),
         files=files,
         suppress=suppress,

@@ -68,8 +68,24 @@ def test_corpus_broken_file_is_an_input_error(corpus_dir: Path) -> None:
 
 def test_tree_release_gets_its_flux_kustomization_substitutions(corpus_dir: Path) -> None:
     root = corpus_dir / TREE
-    release = load_release(root / TREE_RELEASE, namespace="llm", tree_root=root)
-    assert release.substitutions == {"APP": "dispatch"}
+    release = load_release(root / TREE_RELEASE, tree_root=root)
+    # APP from its own postBuild; CLUSTER and SECRET_DOMAIN from the parent
+    # cluster-apps, whose spec.patches add them to every child and substitute them.
+    assert release.substitutions == {
+        "APP": "dispatch",
+        "CLUSTER": "main",
+        "SECRET_DOMAIN": "jory.dev",
+    }
+    assert release.namespace == "llm"
+    assert [note.message for note in release.provenance] == [
+        "namespace llm: kubernetes/apps/main/llm/kustomization.yaml (namespace) via replacements"
+        " kubernetes/components/replacements/ks.yaml",
+        # cluster-apps' spec.patches give every child a HelmRelease patch (install/upgrade
+        # settings): applied by Flux, it changes nothing that is rendered.
+        "Flux Kustomization dispatch (kubernetes/apps/main/llm/dispatch.yaml:3) patches this"
+        " HelmRelease (spec.install, spec.rollback, spec.timeout, spec.upgrade): how Helm"
+        " runs, not what it renders",
+    ]
     kinds = [(sibling.kind, sibling.name) for sibling in release.siblings]
     assert kinds[0] == ("OCIRepository", "dispatch")
     assert ("ExternalSecret", "dispatch") in kinds
@@ -123,13 +139,9 @@ def test_release_name_rules(tmp_path: Path) -> None:
 
 def test_namespace_precedence(tmp_path: Path) -> None:
     both = helm_release(metadata="  namespace: meta\n", spec="  targetNamespace: target\n")
-    assert load_release(write(tmp_path / "a", "hr.yaml", both), namespace="arg").namespace == (
-        "target"
-    )
+    assert load_release(write(tmp_path / "a", "hr.yaml", both)).namespace == "target"
     meta = helm_release(metadata="  namespace: meta\n")
-    assert load_release(write(tmp_path / "b", "hr.yaml", meta), namespace="arg").namespace == (
-        "meta"
-    )
+    assert load_release(write(tmp_path / "b", "hr.yaml", meta)).namespace == "meta"
     bare = write(tmp_path / "c", "hr.yaml", helm_release())
     assert load_release(bare, namespace="arg").namespace == "arg"
     error = refused(bare)
@@ -146,7 +158,25 @@ def test_kustomize_namespace_overrides_metadata(tmp_path: Path) -> None:
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kns\n"
         "resources: [./hr.yaml]\n",
     )
-    assert load_release(directory / "hr.yaml", namespace="arg").namespace == "kns"
+    assert load_release(directory / "hr.yaml").namespace == "kns"
+
+
+def test_given_namespace_overrides_what_the_repository_states(tmp_path: Path) -> None:
+    both = helm_release(metadata="  namespace: meta\n", spec="  targetNamespace: target\n")
+    loaded = load_release(write(tmp_path, "hr.yaml", both), namespace="arg")
+    assert loaded.namespace == "arg"
+    (origin,) = [note for note in loaded.provenance if note.message.startswith("namespace ")]
+    assert origin.level == "warning"
+    assert "--namespace, overriding target" in origin.message
+    assert "spec.targetNamespace" in origin.message
+
+
+def test_given_namespace_that_agrees_is_not_a_warning(tmp_path: Path) -> None:
+    meta = helm_release(metadata="  namespace: meta\n")
+    loaded = load_release(write(tmp_path, "hr.yaml", meta), namespace="meta")
+    (origin,) = [note for note in loaded.provenance if note.message.startswith("namespace ")]
+    assert origin.level == "info"
+    assert "as the repository states" in origin.message
 
 
 def test_flux_kustomization_target_namespace_in_a_tree(tmp_path: Path) -> None:
@@ -223,10 +253,28 @@ def test_substitution_can_be_disabled_per_object(tmp_path: Path) -> None:
     assert release.values == {"script": "echo ${HOME}"}
 
 
+def test_variable_of_a_parent_kustomization_is_taken_from_it(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(corpus_dir / TREE, tmp_path, dirs_exist_ok=True)
+    bridge = tmp_path / "kubernetes/apps/base/llm/dispatch/foreman-dispatch-bridge/helmrelease.yaml"
+    bridge.write_text(bridge.read_text().replace("FOREMAN_NAMESPACE: llm", "CLUSTER: ${CLUSTER}"))
+    # dispatch.yaml sets CLUSTER: ${CLUSTER}; cluster-apps (clusters/main/apps.yaml)
+    # patches it into every child and substitutes CLUSTER: main.
+    release = load_release(bridge, tree_root=tmp_path)
+    env = release.values["controllers"]["foreman-dispatch-bridge"]["containers"]["app"]["env"]
+    assert env["CLUSTER"] == "main"
+    assert release.substitutions["APP"] == "foreman-dispatch-bridge"
+    (variables,) = [n.message for n in release.provenance if n.message.startswith("postBuild")]
+    assert "CLUSTER='main' from Flux Kustomization cluster-apps" in variables
+    assert "spec.patches[0]" in variables
+
+
 def test_unknown_variable_of_a_parent_kustomization_is_explained(
     corpus_dir: Path, tmp_path: Path
 ) -> None:
     shutil.copytree(corpus_dir / TREE, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "kubernetes/clusters/main/apps.yaml").unlink()  # the parent leaves the tree
     bridge = tmp_path / "kubernetes/apps/base/llm/dispatch/foreman-dispatch-bridge/helmrelease.yaml"
     bridge.write_text(bridge.read_text().replace("FOREMAN_NAMESPACE: llm", "CLUSTER: ${CLUSTER}"))
     error = refused(bridge, namespace="llm", tree_root=tmp_path)
@@ -238,6 +286,7 @@ def test_unknown_variable_of_a_parent_kustomization_is_explained(
     env = substituted.values["controllers"]["foreman-dispatch-bridge"]["containers"]["app"]["env"]
     assert env["CLUSTER"] == "main"
     assert substituted.substitutions["APP"] == "foreman-dispatch-bridge"
+    assert "CLUSTER='main' from --substitute" in substituted.provenance[-1].message
 
 
 def test_substitute_from_config_map_in_the_tree(tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 def run_migrate(root: Path, *options: str) -> Result:
-    """`appt2dispatch migrate ROOT --namespace llm OPTIONS` in-process."""
-    return CliRunner().invoke(cli, ["migrate", str(root), "--namespace", "llm", *options])
+    """`appt2dispatch migrate ROOT OPTIONS` in-process (no --namespace: the tree says)."""
+    return CliRunner().invoke(cli, ["migrate", str(root), *options])
 
 
 def read(root: Path, relative: str) -> str:

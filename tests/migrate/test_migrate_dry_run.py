@@ -42,6 +42,11 @@ def test_dry_run_reports_and_writes_nothing(
     assert out.startswith(f"== {release} (llm/dispatch)\n")
     assert "verdict: no behavior change" in out
     assert "EXPECTED  Job.batch llm/dispatch-migrate" in out
+    # No --namespace: where llm comes from is part of the report.
+    assert (
+        "namespace llm: kubernetes/apps/main/llm/kustomization.yaml (namespace) via"
+        " replacements kubernetes/components/replacements/ks.yaml" in out
+    )
     headers = [
         line.split(" b/", 1)[1] for line in out.splitlines() if line.startswith("diff --git")
     ]
@@ -125,7 +130,7 @@ def test_markdown_output_fences_the_patch(era_tree: Path) -> None:
 def test_real_process_dry_run(era_tree: Path) -> None:
     before = snapshot(era_tree)
     completed = subprocess.run(
-        [sys.executable, "-m", "appt2dispatch", "migrate", str(era_tree), "-n", "llm"],
+        [sys.executable, "-m", "appt2dispatch", "migrate", str(era_tree)],
         capture_output=True,
         text=True,
         check=False,

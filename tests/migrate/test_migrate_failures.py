@@ -85,7 +85,7 @@ KILLER = textwrap.dedent(
         return real(*args, **kwargs)
     setattr(os, target_function, dying)
     from appt2dispatch.cli import main
-    sys.argv = ["appt2dispatch", "migrate", sys.argv[3], "-n", "llm", "--write"]
+    sys.argv = ["appt2dispatch", "migrate", sys.argv[3], "--write"]
     main()
     """
 )

@@ -125,7 +125,7 @@ def test_postbuild_variables_stay_as_the_human_wrote_them(era_tree: Path) -> Non
     assert spec["values"]["existingSecret"] == "${APP}"
     assert "dispatch.jory.dev" not in text
     # What Flux applies after substitution is what was proven.
-    loaded = load_release(era_tree / ERA_RELEASE, tree_root=era_tree, namespace="llm")
+    loaded = load_release(era_tree / ERA_RELEASE, tree_root=era_tree)
     assert loaded.values["httpRoute"]["hostnames"] == ["dispatch.jory.dev"]
     assert loaded.values["existingSecret"] == "dispatch"
     assert loaded.values["database"]["existingSecret"] == "dispatch-app"

@@ -139,7 +139,7 @@ def test_written_release_loads_and_renders_with_the_chart(
     corpus_dir: Path, tmp_path: Path, tree: str, release: str
 ) -> None:
     root, _ = migrated(corpus_dir, tmp_path, tree)
-    loaded = load_release(root / release, tree_root=root, namespace="llm")
+    loaded = load_release(root / release, tree_root=root)
     assert loaded.chart_ref == {"kind": "OCIRepository", "name": "dispatch"}
     rendered = render_dispatch(loaded.values, release_name="dispatch", namespace="llm")
     kinds = sorted(str(obj["kind"]) for obj in rendered.objects)
@@ -170,7 +170,7 @@ def test_git_apply_of_the_dry_run_patch_equals_write(
 
 def test_write_as_a_real_process(era_tree: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "appt2dispatch", "migrate", str(era_tree), "-n", "llm", "--write"],
+        [sys.executable, "-m", "appt2dispatch", "migrate", str(era_tree), "--write"],
         capture_output=True,
         text=True,
         check=False,

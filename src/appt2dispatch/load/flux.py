@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from appt2dispatch.errors import ReleaseError
@@ -68,6 +68,10 @@ class Substitution:
     origin: str
     missing: tuple[str, ...] = ()
     """substituteFrom sources the tree does not have (or has encrypted)."""
+    origins: Mapping[str, str] = field(default_factory=dict)
+    """Where each variable's value came from (a file and key, `--substitute`)."""
+    secret: frozenset[str] = frozenset()
+    """Variables whose value came from a Secret: never shown."""
 
 
 class SubstitutionError(Exception):

@@ -17,8 +17,6 @@ otherwise rather than passed on as the literal `${CLUSTER}`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import io
 from collections.abc import Mapping
@@ -39,92 +37,27 @@ from appt2dispatch.load.tree import IndexedDocument, TreeIndex
 from appt2dispatch.load.yamlio import new_round_trip_yaml, read_text, to_plain, yaml_error
 from appt2dispatch.models import SourceLocation, YamlDocument
 
-MAX_PARENT_DEPTH = 5
-
 
 def kustomization_substitution(
-    index: TreeIndex, kustomization: IndexedDocument, depth: int = 0
+    index: TreeIndex, kustomization: IndexedDocument
 ) -> Substitution | None:
-    """What `kustomization` substitutes, or None when it has no postBuild (no substitution)."""
-    spec = kustomization.data.get("spec")
-    post_build = spec.get("postBuild") if isinstance(spec, Mapping) else None
-    if not isinstance(post_build, Mapping):
-        return None
-    inline = post_build.get("substitute")
-    sources = post_build.get("substituteFrom")
-    if not inline and not sources:
+    """What `kustomization` substitutes as Flux applies it (see `fluxbuild`), or None
+    when it has no postBuild (no substitution)."""
+    from appt2dispatch.load.fluxbuild import built_kustomization
+
+    variables = built_kustomization(index, kustomization).variables
+    if variables is None:
         return None
     origin = f"Flux Kustomization {kustomization.name} ({kustomization.location})"
-    variables: dict[str, str] = {}
-    unknown: dict[str, str] = {}
-    missing: list[str] = []
-    for source in sources if isinstance(sources, list) else []:
-        if not isinstance(source, Mapping):
-            continue
-        kind, name = str(source.get("kind", "")), str(source.get("name", ""))
-        found = index.find_manifest(kind, name, kustomization.path)
-        if found is None or "sops" in found.data:
-            state = "not in the tree" if found is None else "SOPS-encrypted"
-            optional = "optional " if source.get("optional") is True else ""
-            missing.append(f"{optional}{kind} {name} (postBuild.substituteFrom, {state})")
-            continue
-        variables.update(_manifest_strings(found))
-    parent = _parent_substitution(index, kustomization, depth)
-    for key, raw in inline.items() if isinstance(inline, Mapping) else ():
-        value = _as_string(raw)
-        if "${" in value:
-            if parent is None:
-                unknown[str(key)] = (
-                    f"{origin} sets it to {value!r}, which a parent Flux Kustomization not in"
-                    " the tree substitutes"
-                )
-                continue
-            try:
-                value = substitute_text(value, parent.variables, strict=True)
-            except SubstitutionError as error:
-                unknown[str(key)] = f"{origin} sets it to {value!r} and {parent.origin}: {error}"
-                continue
-        variables[str(key)] = value
-        unknown.pop(str(key), None)
-    check_variable_names(variables, origin)
-    return Substitution(variables, unknown, origin, tuple(missing))
-
-
-def _parent_substitution(
-    index: TreeIndex, kustomization: IndexedDocument, depth: int
-) -> Substitution | None:
-    if depth >= MAX_PARENT_DEPTH:
-        return None
-    parent = index.flux_kustomization_summary(kustomization.path)
-    if parent is None or parent.key == kustomization.key:
-        return None
-    found = kustomization_substitution(index, parent, depth + 1)
-    # A parent without postBuild leaves `${X}` as written: substitute nothing.
-    return found or Substitution({}, {}, f"Flux Kustomization {parent.name}")
-
-
-def _manifest_strings(manifest: IndexedDocument) -> dict[str, str]:
-    values: dict[str, str] = {}
-    data = manifest.data.get("data")
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            if manifest.kind == "Secret":
-                try:
-                    values[str(key)] = base64.b64decode(str(value), validate=True).decode()
-                except (binascii.Error, UnicodeDecodeError):
-                    continue
-            else:
-                values[str(key)] = _as_string(value)
-    string_data = manifest.data.get("stringData")
-    if manifest.kind == "Secret" and isinstance(string_data, Mapping):
-        values.update({str(key): _as_string(value) for key, value in string_data.items()})
-    return values
-
-
-def _as_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
+    check_variable_names(variables.values, origin)
+    return Substitution(
+        dict(variables.values),
+        dict(variables.unknown),
+        origin,
+        variables.missing,
+        origins=dict(variables.origins),
+        secret=variables.secret,
+    )
 
 
 def release_substitution(
@@ -137,7 +70,17 @@ def release_substitution(
         return None
     if given is not None:
         check_variable_names(given, "--substitute")
-    found = kustomization_substitution(index, kustomization) if index and kustomization else None
+    try:
+        found = (
+            kustomization_substitution(index, kustomization) if index and kustomization else None
+        )
+    except ReleaseError:
+        # The build that emits the Flux Kustomization is refused: its variables are
+        # unknown. That matters only when the release uses one and --substitute
+        # does not give them all.
+        if given is None and _mentions_dollar(document.data):
+            raise
+        found = None
     if kustomization is not None and found is None and given is None:
         return None  # Flux substitutes only when postBuild defines something
     base = found or Substitution({}, {}, "")
@@ -148,6 +91,8 @@ def release_substitution(
         unknown={k: v for k, v in base.unknown.items() if k not in given},
         origin=base.origin,
         missing=base.missing,
+        origins={**base.origins, **dict.fromkeys(given, "--substitute")},
+        secret=base.secret - set(given),
     )
 
 

@@ -3,8 +3,9 @@
 Namespace, in the order Flux settles it: the HelmRelease's spec.targetNamespace;
 else the namespace its object lands in, i.e. the Flux Kustomization's
 spec.targetNamespace (overrides everything below), else a kustomization.yaml
-`namespace:`, else metadata.namespace; else the caller's `namespace` (the CLI's
---namespace); else a ReleaseError. Never a silent "default".
+`namespace:`, else metadata.namespace; else a ReleaseError. Never a silent "default".
+The caller's `namespace` (the CLI's --namespace) overrides all of these, and the origin
+note then names what it overrode.
 
 Substitution: see `postbuild`.
 """
@@ -12,15 +13,19 @@ Substitution: see `postbuild`.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, ReleaseError
 from appt2dispatch.load.flux import (
+    Substitution,
     compose_values,
     release_name,
 )
+from appt2dispatch.load.fluxbuild import built_kustomization, namespace_conflict
+from appt2dispatch.load.fluxpatches import release_patches
 from appt2dispatch.load.postbuild import (
     release_substitution,
     substitute_name,
@@ -38,10 +43,12 @@ from appt2dispatch.load.yamlio import (
     locate,
     read_documents,
     read_documents_text,
+    read_text,
     to_plain,
 )
-from appt2dispatch.models import HelmRelease, SourceLocation, YamlDocument
+from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
 
+VARIABLE_USE = re.compile(r"\$\{#?([_a-zA-Z][_a-zA-Z0-9]*)")
 SIBLING_KINDS = frozenset(
     {"OCIRepository", "HelmRepository", "ExternalSecret", "Secret", "ConfigMap", "Kustomization"}
 )
@@ -174,10 +181,14 @@ def _resolve(
         locate(document, ["spec", "valuesFrom"]),
     )
     target_namespace = _text(spec.get("targetNamespace"))
+    resolved, origin = _namespace(summary, target_namespace, index, namespace)
+    patched = _flux_patches(index, summary, plain, where)
+    raw = raw_text if raw_text is not None else _text_of(document)
     return HelmRelease(
         document=document,
         name=name,
-        namespace=_namespace(summary, target_namespace, index, namespace),
+        namespace=resolved,
+        provenance=(*_provenance(resolved, origin, substitution, raw), *patched),
         release_name=release_name(name, target_namespace, _text(spec.get("releaseName"))),
         values=values,
         chart_ref=_chart_ref(spec),
@@ -186,26 +197,127 @@ def _resolve(
     )
 
 
+def _text_of(document: YamlDocument) -> str:
+    try:
+        return read_text(document.path)
+    except InputError:
+        return ""
+
+
 def _namespace(
     summary: IndexedDocument,
     target_namespace: str | None,
     index: TreeIndex | None,
     given: str | None,
-) -> str:
+) -> tuple[str, str]:
+    """The namespace Flux installs into, and where that came from. --namespace overrides
+    what the repository states; the origin then says what it overrode."""
+    if not given:
+        return _stated_namespace(summary, target_namespace, index)
+    try:
+        stated, origin = _stated_namespace(summary, target_namespace, index)
+    except ReleaseError as error:
+        return given, f"--namespace (the repository does not decide it: {_refusal(error, index)})"
+    if stated != given:
+        return given, f"--namespace, overriding {stated} ({origin})"
+    return given, f"--namespace, as the repository states ({origin})"
+
+
+def _refusal(error: ReleaseError, index: TreeIndex | None) -> str:
+    """The first clause of a refusal, located relative to the tree's root."""
+    where = error.location
+    if where is None:
+        return error.message.split(";")[0]
+    path = os.path.relpath(where.path, index.root) if index is not None else str(where.path)
+    return f"{path}:{where.line or 1}: {error.message.split(';')[0]}"
+
+
+def _stated_namespace(
+    summary: IndexedDocument,
+    target_namespace: str | None,
+    index: TreeIndex | None,
+) -> tuple[str, str]:
+    """The namespace the release and the repository state, as Flux decides it."""
     if target_namespace:
-        return target_namespace
+        return target_namespace, f"{summary.location} (HelmRelease spec.targetNamespace)"
+    if index is None:
+        if summary.namespace:
+            return summary.namespace, f"{summary.location} (metadata.namespace)"
+        raise ReleaseError(
+            f"HelmRelease {summary.name} has no metadata.namespace or spec.targetNamespace;"
+            " pass --namespace with the namespace Flux installs it into",
+            summary.location,
+        )
     # Where the HelmRelease object lands: Flux targetNamespace > kustomize > metadata.
-    found = (index.effective_namespace(summary) if index else summary.namespace) or given
-    if found:
-        return found
+    kustomizations = index.flux_kustomizations_for(summary.path)
+    built = [built_kustomization(index, k) for k in kustomizations]
+    conflict = namespace_conflict(built)
+    if conflict is not None:
+        raise conflict
+    for found in built:
+        if found.target_namespace:
+            return found.target_namespace, found.namespace_origin or found.label
+    reach = index.reachable(summary.path)
+    kustomize = reach.get(os.path.abspath(summary.path))
+    if kustomize:
+        return kustomize, f"kustomize namespace: {index.namespace_source(summary.path)}"
+    if summary.namespace:
+        return summary.namespace, f"{summary.location} (metadata.namespace)"
     searched = "metadata.namespace or spec.targetNamespace"
-    if index is not None:
-        searched += " (nor does a Flux Kustomization or kustomization.yaml set one)"
+    if kustomizations:
+        names = ", ".join(str(b.label) for b in built)
+        searched += f" (nor do {names} or a kustomization.yaml set one)"
+    else:
+        searched += (
+            " and no Flux Kustomization in the tree applies it (none has a spec.path that"
+            " reaches this file)"
+        )
     raise ReleaseError(
         f"HelmRelease {summary.name} has no {searched}; pass --namespace with the namespace"
         " Flux installs it into",
         summary.location,
     )
+
+
+def _flux_patches(
+    index: TreeIndex | None,
+    summary: IndexedDocument,
+    plain: Mapping[str, Any],
+    where: SourceLocation,
+) -> tuple[Note, ...]:
+    """Notes on the Flux Kustomizations' spec.patches to this release (refused when they
+    change what is rendered)."""
+    if index is None:
+        return ()
+    notes: list[Note] = []
+    for kustomization in index.flux_kustomizations_for(summary.path):
+        try:
+            built = built_kustomization(index, kustomization)
+        except ReleaseError:
+            continue  # only with --namespace given: _namespace said so
+        notes.extend(Note(message) for message in release_patches(index, built, plain, where))
+    return tuple(notes)
+
+
+def _provenance(
+    namespace: str, origin: str, substitution: Substitution | None, raw: str
+) -> tuple[Note, ...]:
+    overriding = origin.startswith("--namespace, overriding")
+    notes = [Note(f"namespace {namespace}: {origin}", level="warning" if overriding else "info")]
+    if substitution is None:
+        return tuple(notes)
+    used = dict.fromkeys(VARIABLE_USE.findall(raw))
+    described = []
+    for name in used:
+        if name not in substitution.variables:
+            continue
+        where = substitution.origins.get(name, substitution.origin or "--substitute")
+        shown = "(from a Secret, not shown)" if name in substitution.secret else None
+        value = shown or repr(substitution.variables[name])
+        described.append(f"{name}={value} from {where}")
+    if described:
+        notes.append(Note("postBuild variables: " + "; ".join(described)))
+    return tuple(notes)
 
 
 def _siblings(

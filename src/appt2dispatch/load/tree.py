@@ -86,11 +86,28 @@ class TreeIndex:
 
     @cached_property
     def flux_kustomizations(self) -> tuple[IndexedDocument, ...]:
+        patch_files = self._patch_files
         return tuple(
             doc
             for doc in self.of_kind("Kustomization")
             if doc.api_version.startswith(FLUX_KUSTOMIZATION_API)
+            and os.path.abspath(doc.path) not in patch_files
         )
+
+    @cached_property
+    def _patch_files(self) -> frozenset[str]:
+        """Files kustomization.yaml files use as patches or replacements: a Flux
+        Kustomization in one is a patch body, not an object Flux applies."""
+        found: set[str] = set()
+        for doc in self.kustomize_files:
+            directory = os.path.dirname(os.path.abspath(doc.path))
+            for key in ("patches", "patchesJson6902", "replacements", "patchesStrategicMerge"):
+                entries = doc.data.get(key)
+                for entry in entries if isinstance(entries, list) else []:
+                    path = entry.get("path") if isinstance(entry, Mapping) else entry
+                    if isinstance(path, str) and "\n" not in path:
+                        found.add(os.path.normpath(os.path.join(directory, path)))
+        return frozenset(found)
 
     @cached_property
     def kustomize_files(self) -> tuple[IndexedDocument, ...]:
@@ -179,15 +196,32 @@ class TreeIndex:
         return found
 
     def _find_flux_kustomization(self, target: str) -> IndexedDocument | None:
-        # The deepest spec.path above the file wins (a nested app has its own).
+        found = self.flux_kustomizations_for(Path(target))
+        return found[0] if found else None
+
+    def flux_kustomizations_for(self, path: Path) -> tuple[IndexedDocument, ...]:
+        """Every Flux Kustomization of the deepest spec.path above `path` that applies it
+        (a nested app has its own; several at one path apply it several times)."""
+        target = os.path.abspath(path)
+        memo_key = ("kustomizations", target)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._find_flux_kustomizations(target)
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
+
+    def _find_flux_kustomizations(self, target: str) -> tuple[IndexedDocument, ...]:
         directory = os.path.dirname(target)
         while True:
-            for kustomization in self._flux_by_base.get(directory, ()):
-                if target in self._flux_reach(kustomization, directory):
-                    return kustomization
+            found = tuple(
+                kustomization
+                for kustomization in self._flux_by_base.get(directory, ())
+                if target in self._flux_reach(kustomization, directory)
+            )
+            if found:
+                return found
             parent = os.path.dirname(directory)
             if parent == directory:
-                return None
+                return ()
             directory = parent
 
     @cached_property
@@ -252,7 +286,12 @@ class TreeIndex:
         return self._reach_cache[directory]
 
     def _walk_kustomization(
-        self, directory: str, inherited: str | None, reach: dict[str, str | None], seen: set[str]
+        self,
+        directory: str,
+        inherited: str | None,
+        reach: dict[str, str | None],
+        seen: set[str],
+        source: str | None = None,
     ) -> None:
         if directory in seen or not self._inside_root(directory):
             return
@@ -264,13 +303,27 @@ class TreeIndex:
         data = documents[0].data if documents else {}
         # An outer kustomization's namespace overrides the inner ones.
         namespace = inherited or kustomize_namespace(data)
+        if not inherited and namespace:
+            source = kustomization
         reach.setdefault(kustomization, namespace)
         for entry in kustomization_entries(data):
             target = os.path.normpath(os.path.join(directory, entry))
             if os.path.isdir(target):
-                self._walk_kustomization(target, namespace, reach, seen)
+                self._walk_kustomization(target, namespace, reach, seen, source)
             elif self._inside_root(target) and (target in self._by_file or os.path.isfile(target)):
                 reach.setdefault(target, namespace)
+                if source is not None:
+                    self._memo.setdefault(("namespace-source", target), source)
+
+    def namespace_source(self, path: Path) -> str:
+        """The kustomization file whose `namespace:` the file at `path` gets (for reports)."""
+        self.reachable(path)
+        found = self._memo.get(("namespace-source", os.path.abspath(path)))
+        if found is None:
+            return "a kustomization.yaml on its path"
+        root = os.path.abspath(self.root)
+        shown = found[len(root) + 1 :] if found.startswith(root + os.sep) else found
+        return f"{shown} (namespace)"
 
     def _files_in(self, directory: str, *, recursive: bool) -> list[str]:
         prefix = directory + os.sep
@@ -330,11 +383,23 @@ class TreeIndex:
         then kustomize `namespace:`, then metadata.namespace."""
         kustomization = self.flux_kustomization_summary(doc.path)
         if kustomization is not None:
-            target = dig(kustomization.data, "spec", "targetNamespace")
-            if isinstance(target, str) and target:
+            target = self.flux_target_namespace(kustomization)
+            if target:
                 return target
         namespace = self.reachable(doc.path).get(os.path.abspath(doc.path))
         return namespace or doc.namespace
+
+    def flux_target_namespace(self, kustomization: IndexedDocument) -> str | None:
+        """spec.targetNamespace of `kustomization` as Flux applies it (after the kustomize
+        build that emits it); as written when that build cannot be worked out."""
+        from appt2dispatch.errors import Appt2DispatchError
+        from appt2dispatch.load.fluxbuild import built_kustomization
+
+        try:
+            return built_kustomization(self, kustomization).target_namespace
+        except Appt2DispatchError:
+            target = dig(kustomization.data, "spec", "targetNamespace")
+            return target if isinstance(target, str) and target else None
 
     def _summary_of(
         self, item: ReleaseEntry | IndexedDocument | YamlDocument
