@@ -4,7 +4,8 @@ A case folder holds:
 - `helmrelease.yaml`: the input, plus any sibling manifests it sees (ExternalSecret,
   OCIRepository) and files its arguments name (e.g. `--old-manifests live.yaml`);
 - `args.txt` (optional): extra command-line arguments, shell-quoted, paths relative to
-  the case folder (the command runs there, with `--namespace llm` before them);
+  the case folder (the command runs there; the namespace is the release's own unless
+  they pass `--namespace`, which overrides it);
 - `expected.json`: the verdict and the sorted [class, resource, path] of every finding
   that is not cosmetic (or `{"error": ...}`, the message of an exit-2 failure);
 - `expected-exit.txt`: the exit code.
@@ -39,7 +40,7 @@ def run_diff(case: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, dict[str
     monkeypatch.chdir(case)
     result = CliRunner().invoke(
         cli,
-        ["diff", "helmrelease.yaml", "--format", "json", "--namespace", "llm", *extra],
+        ["diff", "helmrelease.yaml", "--format", "json", *extra],
     )
     if result.exit_code == 2:
         assert result.stderr.startswith(ERROR_PREFIX), result.stderr
