@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, WriteError
 from appt2dispatch.models import LintMessage, LintResult, LintSeverity, SourceLocation
-from appt2dispatch.render.dispatch_chart import bundled_chart_dir, parse_manifests
+from appt2dispatch.render.dispatch_chart import (
+    bundled_chart_dir,
+    parse_manifests,
+    reproducible_copy,
+)
 from appt2dispatch.render.helm import KUBE_VERSION, load_chart, render_chart
 
 # helm lint's numeric severities.
@@ -48,7 +53,8 @@ def lint_chart(path: Path | None = None, *, strict: bool = False) -> LintResult:
 def package_chart(
     destination: Path, version: str | None = None, app_version: str | None = None
 ) -> Path:
-    """Package the bundled chart as `destination/dispatch-<version>.tgz`.
+    """Package the bundled chart as `destination/dispatch-<version>.tgz`, byte for byte
+    the archive whose digest reports name for the bundled chart at that version.
 
     A `version` alone stamps both version and appVersion (they move together);
     `app_version` overrides the latter.
@@ -62,12 +68,13 @@ def package_chart(
     except OSError as exc:
         raise WriteError(f"cannot create {destination}: {exc.strerror}") from exc
     try:
-        archive = helm_python.package(
-            bundled_chart_dir(),
-            destination=destination,
-            version=version,
-            app_version=app_version,
-        )
+        with tempfile.TemporaryDirectory(prefix="appt2dispatch-chart-") as workdir:
+            archive = helm_python.package(
+                reproducible_copy(bundled_chart_dir(), Path(workdir)),
+                destination=destination,
+                version=version,
+                app_version=app_version,
+            )
     except helm_python.HelmIOError as exc:
         raise WriteError(f"cannot write the chart archive to {destination}: {exc}") from exc
     except helm_python.HelmError as exc:

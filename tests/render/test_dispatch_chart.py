@@ -106,3 +106,26 @@ def test_release_name_and_namespace() -> None:
         "mission-control",
         "mission-control-migrate",
     }
+
+
+def test_digest_depends_on_the_chart_content_not_on_file_times(tmp_path: Path) -> None:
+    """A fresh clone gives every file a new mtime; the digest reports name must not move."""
+    import os
+    import shutil
+
+    from appt2dispatch.render.dispatch_chart import _packaged
+
+    copies = []
+    for name, when in (("a", 1_000_000_000), ("b", 1_800_000_000)):
+        chart = tmp_path / name / "dispatch"
+        shutil.copytree(bundled_chart_dir(), chart)
+        for path in chart.rglob("*"):
+            os.utime(path, (when, when))
+        out = tmp_path / f"{name}-out"
+        out.mkdir()
+        copies.append(archive_digest(_packaged(chart, out)))
+    assert copies[0] == copies[1] == archive_digest(bundled_chart_archive())
+    (tmp_path / "b" / "dispatch" / "values.yaml").write_text("{}\n", encoding="utf-8")
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    assert archive_digest(_packaged(tmp_path / "b" / "dispatch", changed)) != copies[0]

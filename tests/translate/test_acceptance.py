@@ -3,7 +3,8 @@
 A case folder holds:
 - `helmrelease.yaml`: the input (plus any sibling manifests: ExternalSecret, OCIRepository);
 - `case.yaml` (optional): `app_template_version`, `envfrom_keys` (name -> list or null),
-  `chart_version`, `follow_chart_version`, `namespace`;
+  `chart_version`, `follow_chart_version`, `namespace` (as --namespace: it overrides the
+  release's own, needed where the release states none);
 - `old.yaml` (optional): the old side's manifests; else the built-in app-template model;
 - `error.txt`: `ErrorClass: message` the translation must raise, or else
 - `values.yaml`: the exact expected values file, `notes.txt`: `level: text` lines, each a
@@ -51,7 +52,7 @@ def read_case(case: Path) -> dict[str, Any]:
 
 
 def run_case(case: Path, spec: dict[str, Any]) -> tuple[Any, Rendered, Translation]:
-    release = load_release(case / "helmrelease.yaml", namespace=spec.get("namespace", "llm"))
+    release = load_release(case / "helmrelease.yaml", namespace=spec.get("namespace"))
     if (case / "old.yaml").exists():
         old = old_from_manifests(case / "old.yaml")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import re
 import shutil
 import tempfile
@@ -160,13 +161,30 @@ def bundled_chart_archive() -> Path:
     return _packaged(bundled_chart_dir(), workdir)
 
 
+# Helm writes each file's mtime into the archive; a checkout's mtimes are the time of the
+# clone, so a chart is packaged from a copy with one fixed time, which makes its digest a
+# property of its content (2000-01-01T00:00:00Z).
+REPRODUCIBLE_MTIME = 946684800
+
+
+def reproducible_copy(chart_dir: Path, workdir: Path) -> Path:
+    """A copy of `chart_dir` under `workdir` whose files all carry REPRODUCIBLE_MTIME."""
+    source = workdir / chart_dir.name
+    shutil.copytree(chart_dir, source)
+    for path in (source, *source.rglob("*")):
+        os.utime(path, (REPRODUCIBLE_MTIME, REPRODUCIBLE_MTIME), follow_symlinks=False)
+    return source
+
+
 def _packaged(chart_dir: Path, destination: Path) -> Path:
     import helm_python
 
-    try:
-        return Path(helm_python.package(chart_dir, destination=destination))
-    except helm_python.HelmError as exc:
-        raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
+    with tempfile.TemporaryDirectory(prefix="appt2dispatch-chart-") as workdir:
+        source = reproducible_copy(chart_dir, Path(workdir))
+        try:
+            return Path(helm_python.package(source, destination=destination))
+        except helm_python.HelmError as exc:
+            raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
 
 
 def helm_engine_label() -> str:
