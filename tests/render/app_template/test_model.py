@@ -411,8 +411,9 @@ def test_persistence_global_advanced_and_default_mounts() -> None:
             "host": {"type": "hostPath", "hostPath": "/dev/dri"},
         },
     }
-    with pytest.raises(RefusedError, match="existingClaim"):
-        render(values)  # 4.1.1 does not template existingClaim
+    # 4.1.1 does not template existingClaim: the claim name is the literal text.
+    literal = pod_spec(render(values)[0])["volumes"][1]
+    assert literal["persistentVolumeClaim"] == {"claimName": "{{ .Release.Name }}-config"}
     values["persistence"]["config"]["existingClaim"] = "web-config"
     spec = pod_spec(render(values)[0])
     assert spec["volumes"] == [

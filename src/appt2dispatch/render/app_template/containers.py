@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from appt2dispatch.render.app_template.context import RenderContext
-from appt2dispatch.render.app_template.persistence import container_mounts
+from appt2dispatch.render.app_template.persistence import (
+    container_mounts,
+    container_mounts_exact,
+)
 from appt2dispatch.render.app_template.probes import container_probes
 from appt2dispatch.render.app_template.tpl import has_template, render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
@@ -92,7 +95,7 @@ def render_containers(
         if not enabled(container, container_path):
             continue
         rendered[container_id] = _container_spec(
-            ctx, controller_id, container_id, container, container_path
+            ctx, controller_id, controller, container_id, container, container_path
         )
         graph[container_id] = _depends_on(
             container.get("dependsOn"), join_path(container_path, "dependsOn")
@@ -103,11 +106,16 @@ def render_containers(
 def _container_spec(
     ctx: RenderContext,
     controller_id: str,
+    controller: Mapping[str, Any],
     container_id: str,
     container: Mapping[str, Any],
     path: str,
 ) -> dict[str, Any]:
-    check_keys(container, _CONTAINER_KEYS_5 if ctx.profile.is_v5 else _CONTAINER_KEYS_4, path)
+    check_keys(
+        container,
+        _CONTAINER_KEYS_5 if ctx.profile.is_v5 or ctx.profile.exact else _CONTAINER_KEYS_4,
+        path,
+    )
     spec: dict[str, Any] = {"name": container_id, "image": _image(ctx, container, path)}
     image = expect_mapping(container.get("image"), join_path(path, "image"))
     if not go_empty(image.get("pullPolicy")):
@@ -136,7 +144,10 @@ def _container_spec(
     for field in ("restartPolicy", "stdin", "tty"):
         if not go_empty(container.get(field)):
             spec[field] = container[field]
-    mounts = container_mounts(ctx, controller_id, container_id)
+    if ctx.profile.exact:
+        mounts = container_mounts_exact(ctx, controller_id, controller, container_id)
+    else:
+        mounts = container_mounts(ctx, controller_id, container_id)
     if mounts:
         spec["volumeMounts"] = mounts
     return spec
@@ -147,10 +158,12 @@ def _image(ctx: RenderContext, container: Mapping[str, Any], path: str) -> str:
     image = expect_mapping(container.get("image"), image_path)
     allowed = (
         ("repository", "tag", "pullPolicy", "digest")
-        if ctx.profile.is_v5
+        if ctx.profile.is_v5 or ctx.profile.exact
         else ("repository", "tag", "pullPolicy")
     )
     check_keys(image, allowed, image_path)
+    if ctx.profile.exact:
+        return _image_exact(ctx, image, image_path)
     parts: dict[str, str] = {}
     for key in ("repository", "tag", "digest"):
         value = image.get(key)
@@ -178,6 +191,21 @@ def _image(ctx: RenderContext, container: Mapping[str, Any], path: str) -> str:
     if "digest" in parts:
         reference = f"{reference}@{parts['digest']}"
     return reference
+
+
+def _image_exact(ctx: RenderContext, image: Mapping[str, Any], path: str) -> str:
+    """4.1.1: `repository:tag`, the tag templated (numbers in Go's form); no digest."""
+    repository = image.get("repository")
+    tag = image.get("tag")
+    if go_empty(repository) or not isinstance(repository, str):
+        refuse(join_path(path, "repository"), "the chart requires a repository string")
+    if go_empty(tag) or not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+        refuse(join_path(path, "tag"), "the chart requires a tag")
+    text = go_scalar_string(tag, join_path(path, "tag"))
+    text = render_tpl(text, ctx.scope, join_path(path, "tag"))
+    if not text:
+        refuse(join_path(path, "tag"), "the tag renders empty")
+    return f"{repository}:{text}"
 
 
 def _env_value(ctx: RenderContext, name: str, item: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -269,15 +297,27 @@ def _env_from(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]
         ref_key = "secretRef" if source in ("secretRef", "secret") else "configMapRef"
         if source in ("secret", "configMap"):
             name = expect_str(item[source], join_path(item_path, source))
-            # A bare name is first looked up as a chart-managed object; none exist here.
-            entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(item_path, source))}
+            # A bare name is first looked up as a chart-managed object.
+            managed: dict[str, str] = {}
+            if ctx.profile.exact:
+                from appt2dispatch.render.app_template.configs import enabled_config_names
+
+                managed = enabled_config_names(
+                    ctx, "configMaps" if source == "configMap" else "secrets"
+                )
+            entry[ref_key] = {
+                "name": managed.get(name)
+                or render_tpl(name, ctx.scope, join_path(item_path, source))
+            }
         else:
             ref_path = join_path(item_path, source)
             ref = expect_mapping(item[source], ref_path)
             check_keys(ref, ("name", "optional"), ref_path)
             name = expect_str(ref.get("name"), join_path(ref_path, "name"))
             entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(ref_path, "name"))}
-            if "optional" in ref:
+            if "optional" in ref and ctx.profile.exact:
+                pass  # 4.1.1 drops it
+            elif "optional" in ref:
                 if not ctx.profile.is_v5:
                     refuse(join_path(ref_path, "optional"), "4.1.1 drops envFrom optional")
                 if not go_empty(ref["optional"]):

@@ -59,6 +59,25 @@ _CRONJOB_SETTINGS_4 = (
     "ttlSecondsAfterFinished",
 )
 _CRONJOB_SETTINGS_5 = (*_CRONJOB_SETTINGS_4, "activeDeadlineSeconds", "parallelism")
+# 4.1.1 exactly: the other controller types.
+_STATEFULSET_KEYS = (*_COMMON_KEYS, "replicas", "strategy", "rollingUpdate", "revisionHistoryLimit", "statefulset")
+_STATEFULSET_SETTINGS = (
+    "podManagementPolicy",
+    "serviceName",
+    "persistentVolumeClaimRetentionPolicy",
+    "volumeClaimTemplates",
+)
+_DAEMONSET_KEYS = (*_COMMON_KEYS, "revisionHistoryLimit")
+_JOB_KEYS = (*_COMMON_KEYS, "job")
+_JOB_SETTINGS = (
+    "suspend",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+    "parallelism",
+    "completions",
+    "completionMode",
+    "backoffLimit",
+)
 
 
 def render_controllers(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -83,6 +102,10 @@ def _controller(
         check_keys(controller, _DEPLOYMENT_KEYS, path)
     elif kind == "cronjob":
         check_keys(controller, _CRONJOB_KEYS, path)
+    elif ctx.profile.exact and kind in ("statefulset", "daemonset", "job"):
+        from appt2dispatch.render.app_template.workloads import render_other_controller
+
+        return render_other_controller(ctx, cid, controller, count, path)
     else:
         refuse(join_path(path, "type"), f"controller type {kind!r} is outside the built-in model")
     metadata = object_metadata(
@@ -129,6 +152,14 @@ def _deployment_spec(
     strategy = expect_str(strategy, join_path(path, "strategy"))
     if strategy not in ("Recreate", "RollingUpdate"):
         refuse(join_path(path, "strategy"), f"strategy {strategy!r} is not a Deployment strategy")
+    if ctx.profile.exact:
+        spec["strategy"] = {"type": strategy}
+        rolling = _rolling_update_exact(controller, path)
+        if strategy == "RollingUpdate" and rolling:
+            spec["strategy"]["rollingUpdate"] = rolling
+        spec["selector"] = {"matchLabels": selector_labels(ctx, cid)}
+        spec["template"] = pod_template(ctx, cid, controller, account)
+        return spec
     spec["strategy"] = {"type": strategy}
     rolling = _rolling_update(ctx, controller, path)
     if strategy == "RollingUpdate" and rolling:
@@ -170,13 +201,35 @@ def _rolling_update(ctx: RenderContext, controller: Mapping[str, Any], path: str
     return result
 
 
+def _rolling_update_exact(controller: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """4.1.1 reads `unavailable`/`surge` and drops empty or zero ones."""
+    rolling_path = join_path(path, "rollingUpdate")
+    rolling = expect_mapping(controller.get("rollingUpdate"), rolling_path)
+    check_keys(rolling, ("unavailable", "surge", "partition"), rolling_path)
+    result: dict[str, Any] = {}
+    for target, key in (("maxUnavailable", "unavailable"), ("maxSurge", "surge")):
+        value = rolling.get(key)
+        if go_empty(value):
+            continue
+        if is_number(value):
+            result[target] = printed_number(value, join_path(rolling_path, key))
+        else:
+            text = expect_str(value, join_path(rolling_path, key))
+            if not text.endswith("%") or not text[:-1].isdigit():
+                refuse(join_path(rolling_path, key), "a number or a percentage is expected")
+            result[target] = text
+    return result
+
+
 def _cronjob_spec(
     ctx: RenderContext, cid: str, controller: Mapping[str, Any], account: str, path: str
 ) -> dict[str, Any]:
     settings_path = join_path(path, "cronjob")
     settings = expect_mapping(controller.get("cronjob"), settings_path)
     check_keys(
-        settings, _CRONJOB_SETTINGS_5 if ctx.profile.is_v5 else _CRONJOB_SETTINGS_4, settings_path
+        settings,
+        _CRONJOB_SETTINGS_5 if ctx.profile.is_v5 or ctx.profile.exact else _CRONJOB_SETTINGS_4,
+        settings_path,
     )
     schedule = settings.get("schedule")
     if go_empty(schedule):

@@ -15,7 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from appt2dispatch.render.app_template.context import RenderContext
-from appt2dispatch.render.app_template.services import primary_port, primary_service_for
+from appt2dispatch.render.app_template.services import (
+    primary_port,
+    primary_port_exact,
+    primary_service_for,
+)
 from appt2dispatch.render.app_template.tpl import render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
     check_keys,
@@ -74,7 +78,9 @@ def _default_probe(
     service = primary_service_for(ctx, controller_id, path)
     port_values: Mapping[str, Any] = {}
     if service is not None:
-        port_values = primary_port(service, path)
+        port_values = primary_port_exact(service) if ctx.profile.exact else primary_port(service, path)
+    elif ctx.profile.exact:
+        return {}  # 4.1.1 drops a generated probe when the controller has no Service
     else:
         # 4.x versions drop or reject it, later ones render a port-less probe.
         refuse(

@@ -81,6 +81,11 @@ def service_account_name(
     path = join_path(join_path("controllers", controller_id), "serviceAccount")
     accounts = enabled_service_accounts(ctx)
     if "serviceAccount" not in controller:
+        if ctx.profile.exact:
+            if len(accounts) > 1:
+                refuse(path, "the chart fails: several ServiceAccounts and none chosen")
+            # 4.1.1 uses the only account's identifier here, not its name.
+            return next(iter(accounts)) if accounts else "default"
         if ctx.profile.is_v5:
             if len(accounts) == 1:
                 account = next(iter(accounts.values()))

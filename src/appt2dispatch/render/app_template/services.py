@@ -135,6 +135,14 @@ def _enabled_ports(values: Mapping[str, Any], path: str) -> dict[str, Mapping[st
     return ports
 
 
+def primary_port_exact(service: ServiceInfo) -> Mapping[str, Any]:
+    """4.1.1: the last port flagged primary (by name), else the first by name."""
+    flagged = [p for p in service.ports.values() if p.get("primary")]
+    if flagged:
+        return flagged[-1]
+    return service.ports[sorted(service.ports)[0]]
+
+
 def primary_port(service: ServiceInfo, path: str) -> Mapping[str, Any]:
     """The port a default probe or route falls back to; ambiguity is refused."""
     flagged = [p for p in service.ports.values() if p.get("primary")]
@@ -149,6 +157,10 @@ def primary_service_for(ctx: RenderContext, controller_id: str, path: str) -> Se
     mine = [s for s in enabled_services(ctx).values() if s.controller == controller_id]
     if not mine:
         return None
+    if ctx.profile.exact:
+        # 4.1.1: the last service flagged primary (by identifier), else the first.
+        chosen = [s for s in mine if s.values.get("primary")]
+        return chosen[-1] if chosen else mine[0]
     flagged = [s for s in mine if s.values.get("primary")]
     if len(flagged) == 1:
         return flagged[0]
