@@ -58,8 +58,15 @@ def enabled_config_names(ctx: RenderContext, key: str) -> dict[str, str]:
     }
 
 
+def _has_line_breaks(items: Mapping[str, Any]) -> bool:
+    return "\\n" in json.dumps(items)
+
+
 def render_config_maps(ctx: RenderContext) -> list[dict[str, Any]]:
     items = _section(ctx, "configMaps")
+    if _has_line_breaks(items):
+        # The chart lists them through toYaml | fromYaml: Go's YAML decides what survives.
+        items = go_roundtrip({"items": items})["items"]
     names = enabled_config_names(ctx, "configMaps")
     objects: list[dict[str, Any]] = []
     for identifier, item in items.items():
@@ -81,6 +88,18 @@ def render_config_maps(ctx: RenderContext) -> list[dict[str, Any]]:
 def render_secrets(ctx: RenderContext) -> list[dict[str, Any]]:
     items = _section(ctx, "secrets")
     names = enabled_config_names(ctx, "secrets")
+    if _has_line_breaks(items):
+        items = go_roundtrip({"items": items})["items"]
+        for identifier, item in items.items():
+            # Then once more as an object (name and identifier added), then trimmed.
+            as_object = go_roundtrip({**item, "name": names[identifier], "identifier": identifier})
+            if not go_empty(as_object.get("stringData")):
+                as_object["stringData"] = go_trimmed(as_object["stringData"])
+            items[identifier] = {
+                key: value
+                for key, value in as_object.items()
+                if key not in ("name", "identifier")
+            }
     objects: list[dict[str, Any]] = []
     for identifier, item in items.items():
         path = join_path("secrets", identifier)
@@ -119,17 +138,32 @@ def checksum_annotations(ctx: RenderContext) -> dict[str, str]:
             groups[annotation] = found
     if not groups:
         return {}
-    return _digests(json.dumps(groups, sort_keys=True))
+    digests: Mapping[str, str] = _go_yaml({"groups": groups})["digests"]
+    return dict(digests)
+
+
+def go_roundtrip(value: dict[str, Any]) -> dict[str, Any]:
+    """`toYaml | fromYaml` as Helm does it (the chart passes objects through it)."""
+    result: dict[str, Any] = _go_yaml({"roundtrips": [value]})["roundtrips"][0]
+    return result
+
+
+def go_trimmed(value: dict[str, Any]) -> dict[str, Any]:
+    """`toYaml | trim`, read back with a line break after it."""
+    result: dict[str, Any] = _go_yaml({"trimmed": [value]})["trimmed"][0]
+    return result
+
+
+def _go_yaml(values: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(_go_yaml_json(json.dumps(values, sort_keys=True))))
 
 
 @cache
-def _digests(groups_json: str) -> dict[str, str]:
+def _go_yaml_json(values_json: str) -> str:
     from appt2dispatch.render.helm import load_chart, render_chart
 
     chart = load_chart(Path(__file__).resolve().parent / "goyaml")
     rendered = render_chart(
-        chart, {"groups": json.loads(groups_json)}, release_name="goyaml", namespace="default"
+        chart, json.loads(values_json), release_name="goyaml", namespace="default"
     )
-    text = next(text for name, text in rendered.items() if name.endswith("digests.yaml"))
-    result: Mapping[str, str] = json.loads(text.strip())
-    return dict(result)
+    return next(text for name, text in rendered.items() if name.endswith("digests.yaml")).strip()
