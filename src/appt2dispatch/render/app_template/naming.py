@@ -78,7 +78,7 @@ def resource_name(
     force = item.get("forceRename")
     prefix = item.get("prefix")
     suffix = item.get("suffix")
-    if force and (prefix or suffix):
+    if force and (prefix or suffix) and not ctx.profile.exact:
         refuse(path, "forceRename together with prefix/suffix behaves differently across 4.x")
     if force:
         name = render_tpl(
@@ -95,13 +95,16 @@ def resource_name(
         if rendered != name:
             name = f"{rendered}-{name}"
     if item_count > 1 and not name.endswith(f"-{identifier}"):
-        if identifier == name:
+        if identifier == name and ctx.profile.exact:
+            pass  # 4.1.1 keeps the name as it is
+        elif identifier == name:
             refuse(
                 path,
                 "an identifier equal to the release name is named differently across "
                 "chart versions when several items are enabled",
             )
-        name = f"{name}-{identifier}"
+        else:
+            name = f"{name}-{identifier}"
     if suffix:
         rendered = render_tpl(
             expect_str(suffix, join_path(path, "suffix")), ctx.scope, join_path(path, "suffix")
