@@ -274,6 +274,8 @@ def _env(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]:
             entries.append(_env_value(ctx, name, item, item_path))
         elif isinstance(item, str):
             entries.append({"name": name, "value": render_tpl(item, ctx.scope, item_path)})
+        elif item is None and ctx.profile.exact:
+            entries.append({"name": name, "value": None})  # 4.1.1 prints `value: null`
         elif item is None or isinstance(item, list):
             refuse(item_path, "only scalar or mapping env values are modelled")
         else:
