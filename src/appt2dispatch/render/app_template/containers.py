@@ -89,11 +89,15 @@ def render_containers(
     section = expect_mapping(controller.get(field), path)
     rendered: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}
+    defaults = _default_container_options(ctx, controller_id, controller, field)
     for container_id in sorted(section):
         container_path = join_path(path, container_id)
         container = expect_mapping(section[container_id], container_path)
         if not enabled(container, container_path):
             continue
+        for key, default in defaults.items():
+            if go_empty(container.get(key)):
+                container[key] = default
         rendered[container_id] = _container_spec(
             ctx, controller_id, controller, container_id, container, container_path
         )
@@ -101,6 +105,35 @@ def render_containers(
             container.get("dependsOn"), join_path(container_path, "dependsOn")
         )
     return [rendered[name] for name in kahn_order(graph, path)]
+
+
+def _default_container_options(
+    ctx: RenderContext, controller_id: str, controller: Mapping[str, Any], field: str
+) -> dict[str, Any]:
+    """`defaultContainerOptions` (4.1.1, overwrite strategy): a container's own
+    non-empty value wins, key by key; init containers too unless switched off."""
+    path = join_path("controllers", controller_id)
+    for key in (
+        "defaultContainerOptions",
+        "defaultContainerOptionsStrategy",
+        "applyDefaultContainerOptionsToInitContainers",
+    ):
+        if key in controller and not ctx.profile.exact:
+            refuse(join_path(path, key), "this key is outside the built-in model")
+    strategy = controller.get("defaultContainerOptionsStrategy", "overwrite")
+    if strategy != "overwrite":
+        refuse(
+            join_path(path, "defaultContainerOptionsStrategy"),
+            "only the overwrite strategy is modelled",
+        )
+    options = expect_mapping(
+        controller.get("defaultContainerOptions"), join_path(path, "defaultContainerOptions")
+    )
+    if field == "initContainers":
+        apply = controller.get("applyDefaultContainerOptionsToInitContainers", True)
+        if apply is not True:
+            return {}
+    return options
 
 
 def _container_spec(

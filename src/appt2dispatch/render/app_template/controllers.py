@@ -43,6 +43,9 @@ _COMMON_KEYS = (
     "pod",
     "containers",
     "initContainers",
+    "defaultContainerOptions",
+    "defaultContainerOptionsStrategy",
+    "applyDefaultContainerOptionsToInitContainers",
     *NAMING_KEYS,
 )
 _DEPLOYMENT_KEYS = (*_COMMON_KEYS, "replicas", "strategy", "rollingUpdate", "revisionHistoryLimit")

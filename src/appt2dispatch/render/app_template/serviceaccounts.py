@@ -55,6 +55,8 @@ def enabled_service_accounts(ctx: RenderContext) -> dict[str, ServiceAccountInfo
     active: dict[str, dict[str, Any]] = {}
     for identifier in sorted(declared):
         path = join_path("serviceAccount", identifier)
+        if ctx.profile.exact and not isinstance(declared[identifier], Mapping):
+            continue  # 4.1.1 skips entries that are not mappings (e.g. 3.x `create: true`)
         values = expect_mapping(declared[identifier], path)
         allowed: tuple[str, ...] = ("enabled", "annotations", "labels", *NAMING_KEYS)
         if ctx.profile.is_v5:
