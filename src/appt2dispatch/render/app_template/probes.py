@@ -26,6 +26,7 @@ from appt2dispatch.render.app_template.values import (
     expect_bool,
     expect_mapping,
     expect_str,
+    go_empty,
     is_number,
     join_path,
     printed_number,
@@ -52,7 +53,7 @@ def container_probes(
     for name in sorted(probes):
         probe_path = join_path(path, name)
         probe = expect_mapping(probes[name], probe_path)
-        check_keys(probe, _PROBE_KEYS, probe_path)
+        check_keys(probe, (*_PROBE_KEYS, "service") if ctx.profile.exact else _PROBE_KEYS, probe_path)
         if "enabled" not in probe or not expect_bool(
             probe["enabled"], join_path(probe_path, "enabled")
         ):
@@ -106,7 +107,12 @@ def _default_probe(
             refuse(join_path(path, "path"), "an HTTP probe needs a path")
         handler: dict[str, Any] = {"path": probe_path_value, "scheme": probe_type}
         header = "httpGet"
-    elif probe_type in ("TCP", "UDP"):
+    elif probe_type == "GRPC" and ctx.profile.exact:
+        handler = {}
+        if not go_empty(probe.get("service")):
+            handler["service"] = expect_str(probe["service"], join_path(path, "service"))
+        header = "grpc"
+    elif probe_type in ("TCP", "UDP") or ctx.profile.exact:
         handler = {}
         header = "tcpSocket"
     else:
