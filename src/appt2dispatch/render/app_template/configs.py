@@ -148,6 +148,11 @@ def go_roundtrip(value: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def go_roundtrip_if_multiline(value: dict[str, Any]) -> dict[str, Any]:
+    """`go_roundtrip`, skipped (no Helm call) when no string has a line break."""
+    return go_roundtrip(value) if _has_line_breaks(value) else value
+
+
 def go_trimmed(value: dict[str, Any]) -> dict[str, Any]:
     """`toYaml | trim`, read back with a line break after it."""
     result: dict[str, Any] = _go_yaml({"trimmed": [value]})["trimmed"][0]

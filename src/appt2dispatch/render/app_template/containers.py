@@ -90,6 +90,17 @@ def render_containers(
     rendered: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}
     defaults = _default_container_options(ctx, controller_id, controller, field)
+    if ctx.profile.exact and field == "containers":
+        from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+        # 4.1.1 lists enabled containers through toYaml | fromYaml.
+        section = go_roundtrip_if_multiline(
+            {
+                cid: item
+                for cid, item in section.items()
+                if enabled(expect_mapping(item, join_path(path, cid)), join_path(path, cid))
+            }
+        )
     for container_id in sorted(section):
         container_path = join_path(path, container_id)
         container = expect_mapping(section[container_id], container_path)
@@ -98,6 +109,8 @@ def render_containers(
         for key, default in defaults.items():
             if go_empty(container.get(key)):
                 container[key] = default
+        if ctx.profile.exact:
+            container = _as_container_object(container_id, container)
         rendered[container_id] = _container_spec(
             ctx, controller_id, controller, container_id, container, container_path
         )
@@ -105,6 +118,51 @@ def render_containers(
             container.get("dependsOn"), join_path(container_path, "dependsOn")
         )
     return [rendered[name] for name in kahn_order(graph, path)]
+
+
+def _as_container_object(container_id: str, container: dict[str, Any]) -> dict[str, Any]:
+    """4.1.1 turns each container into an object (identifier added) via toYaml | fromYaml."""
+    from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+    as_object = go_roundtrip_if_multiline({**container, "identifier": container_id})
+    return {key: value for key, value in as_object.items() if key != "identifier"}
+
+
+# The order 4.1.1 writes container fields in; the last one written is read back at the
+# end of the text, so a trailing line break of its last string is lost.
+_TEMPLATE_ORDER = (
+    "name",
+    "image",
+    "imagePullPolicy",
+    "command",
+    "args",
+    "workingDir",
+    "securityContext",
+    "lifecycle",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "env",
+    "envFrom",
+    "ports",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "resources",
+    "restartPolicy",
+    "stdin",
+    "tty",
+    "volumeMounts",
+)
+
+
+def _last_field_read_back(spec: dict[str, Any]) -> dict[str, Any]:
+    from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+    present = [key for key in _TEMPLATE_ORDER if key in spec]
+    if not present:
+        return spec
+    last = present[-1]
+    return {**spec, **go_roundtrip_if_multiline({last: spec[last]})}
 
 
 def _default_container_options(
@@ -183,6 +241,8 @@ def _container_spec(
         mounts = container_mounts(ctx, controller_id, container_id)
     if mounts:
         spec["volumeMounts"] = mounts
+    if ctx.profile.exact:
+        spec = _last_field_read_back(spec)
     return spec
 
 

@@ -88,6 +88,13 @@ def render_controllers(ctx: RenderContext) -> list[dict[str, Any]]:
     if not ids:
         return []
     controllers = expect_mapping(ctx.values.get("controllers"), "controllers")
+    if ctx.profile.exact:
+        from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+        # 4.1.1 lists enabled controllers through toYaml | fromYaml.
+        controllers = go_roundtrip_if_multiline(
+            {cid: expect_mapping(controllers[cid], join_path("controllers", cid)) for cid in ids}
+        )
     return [
         _controller(
             ctx, cid, expect_mapping(controllers[cid], join_path("controllers", cid)), len(ids)
