@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from appt2dispatch.errors import RefusedError
 from appt2dispatch.render.app_template import render_app_template
 from appt2dispatch.render.app_template.values import format_go_float
 

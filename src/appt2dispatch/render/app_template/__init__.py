@@ -135,7 +135,8 @@ def render_app_template(
         objects.extend(render_service(ctx, service) for service in enabled_services(ctx).values())
         objects.extend(render_routes(ctx))
     if profile.chart_version != profile.modelled:
-        notes = (*notes,
+        notes = (
+            *notes,
             f"app-template {profile.chart_version} is rendered by the built-in model of "
             f"{profile.modelled}",
         )

@@ -53,6 +53,11 @@ def render_claims(ctx: RenderContext) -> list[dict[str, Any]]:
             if not go_empty(item.get(key)):
                 spec[key] = render_tree(item[key], ctx.scope, join_path(path, key))
         objects.append(
-            {"kind": "PersistentVolumeClaim", "apiVersion": "v1", "metadata": metadata, "spec": spec}
+            {
+                "kind": "PersistentVolumeClaim",
+                "apiVersion": "v1",
+                "metadata": metadata,
+                "spec": spec,
+            }
         )
     return objects

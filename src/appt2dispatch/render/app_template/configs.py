@@ -96,9 +96,7 @@ def render_secrets(ctx: RenderContext) -> list[dict[str, Any]]:
             if not go_empty(as_object.get("stringData")):
                 as_object["stringData"] = go_trimmed(as_object["stringData"])
             items[identifier] = {
-                key: value
-                for key, value in as_object.items()
-                if key not in ("name", "identifier")
+                key: value for key, value in as_object.items() if key not in ("name", "identifier")
             }
     objects: list[dict[str, Any]] = []
     for identifier, item in items.items():

@@ -63,7 +63,14 @@ _CRONJOB_SETTINGS_4 = (
 )
 _CRONJOB_SETTINGS_5 = (*_CRONJOB_SETTINGS_4, "activeDeadlineSeconds", "parallelism")
 # 4.1.1 exactly: the other controller types.
-_STATEFULSET_KEYS = (*_COMMON_KEYS, "replicas", "strategy", "rollingUpdate", "revisionHistoryLimit", "statefulset")
+_STATEFULSET_KEYS = (
+    *_COMMON_KEYS,
+    "replicas",
+    "strategy",
+    "rollingUpdate",
+    "revisionHistoryLimit",
+    "statefulset",
+)
 _STATEFULSET_SETTINGS = (
     "podManagementPolicy",
     "serviceName",

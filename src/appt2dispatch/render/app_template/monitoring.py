@@ -87,9 +87,7 @@ def render_service_monitors(ctx: RenderContext) -> list[dict[str, Any]]:
             service_name = _templated(ctx, item["serviceName"], join_path(path, "serviceName"))
         elif not go_empty(service.get("name")):
             service_name = _templated(ctx, service["name"], join_path(path, "service.name"))
-        elif not go_empty(service.get("identifier")) or (
-            go_empty(selector) and len(services) == 1
-        ):
+        elif not go_empty(service.get("identifier")) or (go_empty(selector) and len(services) == 1):
             wanted = service.get("identifier") or next(iter(services))
             if wanted not in services:
                 refuse(join_path(path, "service.identifier"), "the chart fails: no such service")

@@ -77,7 +77,7 @@ class PodOptions:
     """Resolves one controller's pod options against `defaultPodOptions`."""
 
     def __init__(self, ctx: RenderContext, controller_id: str, controller: Mapping[str, Any]):
-        allowed = POD_OPTION_KEYS_5 if ctx.profile.is_v5 else POD_OPTION_KEYS_4
+        allowed: tuple[str, ...] = POD_OPTION_KEYS_5 if ctx.profile.is_v5 else POD_OPTION_KEYS_4
         if ctx.profile.exact:
             allowed = (*POD_OPTION_KEYS_EXACT, *POD_KEYS_IGNORED_EXACT)
         self.exact = ctx.profile.exact
@@ -123,11 +123,12 @@ def pod_template(
     """`spec.template` of a workload (metadata and pod spec)."""
     options = PodOptions(ctx, controller_id, controller)
     if ctx.profile.exact:
-        metadata = _merged_pod_metadata(ctx, controller_id, options)
-        spec = _pod_spec(
-            ctx, controller_id, controller, options, service_account_name, restart_policy
-        )
-        return {"metadata": metadata, "spec": spec}
+        return {
+            "metadata": _merged_pod_metadata(ctx, controller_id, options),
+            "spec": _pod_spec(
+                ctx, controller_id, controller, options, service_account_name, restart_policy
+            ),
+        }
     metadata: dict[str, Any] = {}
     annotations, annotations_path = options.get("annotations")
     annotations = user_metadata(annotations, annotations_path, labels=False)
@@ -225,10 +226,8 @@ def _pod_spec(
         spec[option] = expect_bool(value, path)
     for option in ("hostUsers", "shareProcessNamespace"):
         value, path = options.get(option)
-        if _set(value) and not (ctx.profile.exact and value is False):
+        if _set(value):
             spec[option] = expect_bool(value, path)
-        elif ctx.profile.exact and value is False:
-            spec[option] = False
     dns_policy, path = options.get("dnsPolicy")
     if _set(dns_policy):
         spec["dnsPolicy"] = expect_str(dns_policy, path)

@@ -53,7 +53,9 @@ def container_probes(
     for name in sorted(probes):
         probe_path = join_path(path, name)
         probe = expect_mapping(probes[name], probe_path)
-        check_keys(probe, (*_PROBE_KEYS, "service") if ctx.profile.exact else _PROBE_KEYS, probe_path)
+        check_keys(
+            probe, (*_PROBE_KEYS, "service") if ctx.profile.exact else _PROBE_KEYS, probe_path
+        )
         if "enabled" not in probe or not expect_bool(
             probe["enabled"], join_path(probe_path, "enabled")
         ):
@@ -79,7 +81,9 @@ def _default_probe(
     service = primary_service_for(ctx, controller_id, path)
     port_values: Mapping[str, Any] = {}
     if service is not None:
-        port_values = primary_port_exact(service) if ctx.profile.exact else primary_port(service, path)
+        port_values = (
+            primary_port_exact(service) if ctx.profile.exact else primary_port(service, path)
+        )
     elif ctx.profile.exact:
         return {}  # 4.1.1 drops a generated probe when the controller has no Service
     else:

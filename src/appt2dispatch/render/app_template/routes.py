@@ -125,9 +125,10 @@ def _rules_exact(
 ) -> list[dict[str, Any]] | None:
     """4.1.1: with exactly one Service, missing rules or backends point at it."""
     rules_path = join_path(path, "rules")
-    rules = [expect_mapping(r, join_path(rules_path, i)) for i, r in enumerate(
-        expect_list(values.get("rules"), rules_path)
-    )]
+    rules = [
+        expect_mapping(r, join_path(rules_path, i))
+        for i, r in enumerate(expect_list(values.get("rules"), rules_path))
+    ]
     if not rules:
         if len(services) != 1:
             return None  # the chart prints `rules:` with nothing under it
@@ -138,9 +139,14 @@ def _rules_exact(
         check_keys(rule, _RULE_KEYS, rule_path)
         refs_path = join_path(rule_path, "backendRefs")
         refs = expect_list(rule.get("backendRefs"), refs_path)
-        for filter_index, item in enumerate(expect_list(rule.get("filters"), join_path(rule_path, "filters"))):
+        for filter_index, item in enumerate(
+            expect_list(rule.get("filters"), join_path(rule_path, "filters"))
+        ):
             if refs and isinstance(item, Mapping) and item.get("type") == "RequestRedirect":
-                refuse(join_path(join_path(rule_path, "filters"), filter_index), "the chart fails on it")
+                refuse(
+                    join_path(join_path(rule_path, "filters"), filter_index),
+                    "the chart fails on it",
+                )
         rendered: dict[str, Any] = {
             "backendRefs": [
                 _backend_ref_exact(ctx, ref, services, join_path(refs_path, i))
@@ -172,7 +178,9 @@ def _backend_ref_exact(
     else:
         identifier = expect_str(identifier, join_path(path, "identifier"))
         if identifier not in services:
-            refuse(join_path(path, "identifier"), f"the chart fails: no enabled service {identifier!r}")
+            refuse(
+                join_path(path, "identifier"), f"the chart fails: no enabled service {identifier!r}"
+            )
         service = services[identifier]
         name = service.name
     port: Any = ref.get("port")

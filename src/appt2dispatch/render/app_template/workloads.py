@@ -104,7 +104,9 @@ def _statefulset_spec(
             join_path(settings_path, "podManagementPolicy"),
         ),
     }
-    strategy = expect_str(controller.get("strategy") or "RollingUpdate", join_path(path, "strategy"))
+    strategy = expect_str(
+        controller.get("strategy") or "RollingUpdate", join_path(path, "strategy")
+    )
     if strategy not in ("OnDelete", "RollingUpdate"):
         refuse(join_path(path, "strategy"), "the chart fails on this StatefulSet strategy")
     spec["updateStrategy"] = {"type": strategy}
