@@ -132,7 +132,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "reserved label",
         lambda v: v["controllers"]["main"].__setitem__("labels", {"app.kubernetes.io/name": "x"}),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.labels.app.kubernetes.io/name",
     ),
     (

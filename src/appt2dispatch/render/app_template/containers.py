@@ -407,6 +407,19 @@ def _env_from(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]
         else:
             ref_path = join_path(item_path, source)
             ref = expect_mapping(item[source], ref_path)
+            if ctx.profile.exact and not go_empty(ref.get("identifier")):
+                from appt2dispatch.render.app_template.configs import enabled_config_names
+
+                check_keys(ref, ("identifier", "name", "optional"), ref_path)
+                names = enabled_config_names(
+                    ctx, "configMaps" if source == "configMapRef" else "secrets"
+                )
+                if ref["identifier"] not in names:
+                    refuse(join_path(ref_path, "identifier"), "the chart fails: no such object")
+                entries.append(
+                    {ref_key: {"name": names[ref["identifier"]]}, **_prefix(item, item_path)}
+                )
+                continue
             check_keys(ref, ("name", "optional"), ref_path)
             name = expect_str(ref.get("name"), join_path(ref_path, "name"))
             entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(ref_path, "name"))}
@@ -417,7 +430,11 @@ def _env_from(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]
                     refuse(join_path(ref_path, "optional"), "4.1.1 drops envFrom optional")
                 if not go_empty(ref["optional"]):
                     entry[ref_key]["optional"] = ref["optional"]
-        if not go_empty(item.get("prefix")):
-            entry["prefix"] = expect_str(item["prefix"], join_path(item_path, "prefix"))
-        entries.append(entry)
+        entries.append({**entry, **_prefix(item, item_path)})
     return entries
+
+
+def _prefix(item: Mapping[str, Any], path: str) -> dict[str, str]:
+    if go_empty(item.get("prefix")):
+        return {}
+    return {"prefix": expect_str(item["prefix"], join_path(path, "prefix"))}

@@ -143,14 +143,17 @@ def object_metadata(
 
     Key order matters for identical output: the chart emits them in this order.
     """
+    mode = "tpl" if ctx.profile.exact else "refuse"
     labels = {
         **all_labels(ctx),
-        **user_metadata(values.get("labels"), join_path(path, "labels"), labels=True),
+        **user_metadata(
+            values.get("labels"), join_path(path, "labels"), labels=True, mode=mode, ctx=ctx
+        ),
         **(extra_labels or {}),
     }
     metadata: dict[str, Any] = {"name": name, "labels": labels}
     annotations = user_metadata(
-        values.get("annotations"), join_path(path, "annotations"), labels=False
+        values.get("annotations"), join_path(path, "annotations"), labels=False, mode=mode, ctx=ctx
     )
     if annotations:
         metadata["annotations"] = annotations
@@ -158,19 +161,30 @@ def object_metadata(
     return metadata
 
 
-def user_metadata(value: Any, path: str, *, labels: bool) -> dict[str, str]:
-    """User labels/annotations: plain strings, no templates, no chart-owned label keys."""
+def user_metadata(
+    value: Any, path: str, *, labels: bool, mode: str = "refuse", ctx: RenderContext | None = None
+) -> dict[str, str]:
+    """User labels/annotations, plain strings.
+
+    `mode` says what the chart does with `{{` in them: "refuse" (versions differ),
+    "tpl" (4.1.1 object metadata: evaluated, chart labels may be overridden) or
+    "literal" (4.1.1 pod metadata: copied as written).
+    """
     mapping = expect_mapping(value, path)
+    result: dict[str, str] = {}
     for key, item in mapping.items():
         item_path = join_path(path, key)
         if "{{" in key:
             refuse(item_path, "templated metadata keys are outside the built-in model")
         text = expect_str(item, item_path)
-        if "{{" in text:
+        if mode == "tpl" and ctx is not None:
+            text = render_tpl(text, ctx.scope, item_path)
+        elif "{{" in text and mode == "refuse":
             refuse(item_path, "templated metadata values differ between chart versions")
-        if labels and key in RESERVED_LABELS:
+        if labels and key in RESERVED_LABELS and mode == "refuse":
             refuse(
                 item_path,
                 "overriding a chart-managed label is resolved differently across chart versions",
             )
-    return {key: str(item) for key, item in mapping.items()}
+        result[key] = text
+    return result

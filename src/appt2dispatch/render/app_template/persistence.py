@@ -131,14 +131,12 @@ def _validate_item_exact(ctx: RenderContext, kind: str, item: dict[str, Any], pa
                 refuse(join_path(path, key), "the chart requires it for a PersistentVolumeClaim")
     if kind == "persistentVolumeClaim" and not go_empty(item.get("existingClaim")):
         expect_str(item["existingClaim"], join_path(path, "existingClaim"))
-    if kind in ("configMap", "secret"):
-        if go_empty(item.get("name")) and not go_empty(item.get("identifier")):
-            refuse(
-                join_path(path, "identifier"),
-                "references to chart-created objects are outside the built-in model",
-            )
-        if go_empty(item.get("name")):
+    if kind in ("configMap", "secret") and go_empty(item.get("name")):
+        if go_empty(item.get("identifier")):
             refuse(join_path(path, "name"), "a volume without a name")
+        identifier = expect_str(item["identifier"], join_path(path, "identifier"))
+        if identifier not in _chart_objects(ctx, kind):
+            refuse(join_path(path, "identifier"), f"the chart fails: no {kind} {identifier!r}")
     if kind == "hostPath" and go_empty(item.get("hostPath")):
         refuse(join_path(path, "hostPath"), "the chart requires hostPath")
     if kind == "nfs" and (go_empty(item.get("server")) or go_empty(item.get("path"))):
@@ -152,6 +150,12 @@ def _validate_item_exact(ctx: RenderContext, kind: str, item: dict[str, Any], pa
     ):
         _validate_mount_exact(mount, join_path(join_path(path, "globalMounts"), index))
     _validate_advanced(ctx, item, path)
+
+
+def _chart_objects(ctx: RenderContext, kind: str) -> dict[str, str]:
+    from appt2dispatch.render.app_template.configs import enabled_config_names
+
+    return enabled_config_names(ctx, "configMaps" if kind == "configMap" else "secrets")
 
 
 def _validate_mount_exact(mount: Any, path: str) -> None:
@@ -239,9 +243,14 @@ def _volume(
             )
         volume["persistentVolumeClaim"] = {"claimName": claim}
     elif kind in ("configMap", "secret"):
-        name = render_tpl(
-            expect_str(item["name"], join_path(path, "name")), ctx.scope, join_path(path, "name")
-        )
+        if go_empty(item.get("name")):
+            name = _chart_objects(ctx, kind)[item["identifier"]]
+        else:
+            name = render_tpl(
+                expect_str(item["name"], join_path(path, "name")),
+                ctx.scope,
+                join_path(path, "name"),
+            )
         body: dict[str, Any] = {"name": name} if kind == "configMap" else {"secretName": name}
         if not go_empty(item.get("defaultMode")):
             body["defaultMode"] = item["defaultMode"]

@@ -150,7 +150,7 @@ def _merged_pod_metadata(
     from appt2dispatch.render.app_template.configs import checksum_annotations
 
     default_labels = user_metadata(
-        options.defaults.get("labels"), "defaultPodOptions.labels", labels=True
+        options.defaults.get("labels"), "defaultPodOptions.labels", labels=True, mode="literal"
     )
     if default_labels and len(_enabled_controllers(ctx)) > 1:
         # The chart merges the selector labels into defaultPodOptions.labels in place,
@@ -163,17 +163,24 @@ def _merged_pod_metadata(
         **selector_labels(ctx, controller_id),
         **default_labels,
         **user_metadata(
-            options.pod.get("labels"), join_path(options.pod_path, "labels"), labels=True
+            options.pod.get("labels"),
+            join_path(options.pod_path, "labels"),
+            labels=True,
+            mode="literal",
         ),
     }
     annotations = {
         **user_metadata(
-            options.defaults.get("annotations"), "defaultPodOptions.annotations", labels=False
+            options.defaults.get("annotations"),
+            "defaultPodOptions.annotations",
+            labels=False,
+            mode="literal",
         ),
         **user_metadata(
             options.pod.get("annotations"),
             join_path(options.pod_path, "annotations"),
             labels=False,
+            mode="literal",
         ),
         **checksum_annotations(ctx),
     }
