@@ -45,7 +45,7 @@ def _route(route: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
 _GATEWAY = [{"name": "gw", "namespace": "kube-system"}]
 
 CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
-    ("rbac", _set("rbac", {"roles": {"r": {"type": "Role", "rules": []}}}), "rbac"),
+    ("role without rules", _set("rbac", {"roles": {"r": {"type": "Role"}}}), "rbac.roles.r.rules"),
     ("networkpolicies", _set("networkpolicies", {"n": {"controller": "main"}}), "networkpolicies"),
     ("rawResources", _set("rawResources", {"x": {"kind": "Foo"}}), "rawResources"),
     ("global labels", _set("global", {"labels": {"team": "a"}}), "global.labels"),
