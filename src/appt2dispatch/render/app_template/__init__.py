@@ -152,11 +152,11 @@ def _render_exact(ctx: RenderContext) -> list[dict[str, Any]]:
     """Every object 4.1.1 renders, grouped by kind in the chart's order."""
     from appt2dispatch.render.app_template.claims import render_claims
     from appt2dispatch.render.app_template.configs import render_config_maps, render_secrets
-    from appt2dispatch.render.app_template.rbac import render_rbac
     from appt2dispatch.render.app_template.monitoring import (
         render_ingresses,
         render_service_monitors,
     )
+    from appt2dispatch.render.app_template.rbac import render_rbac
 
     objects: list[dict[str, Any]] = list(render_claims(ctx))
     objects.extend(
