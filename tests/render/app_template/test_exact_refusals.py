@@ -46,8 +46,16 @@ _GATEWAY = [{"name": "gw", "namespace": "kube-system"}]
 
 CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("role without rules", _set("rbac", {"roles": {"r": {"type": "Role"}}}), "rbac.roles.r.rules"),
-    ("networkpolicies", _set("networkpolicies", {"n": {"controller": "main"}}), "networkpolicies"),
-    ("rawResources", _set("rawResources", {"x": {"kind": "Foo"}}), "rawResources"),
+    (
+        "network policy without policyTypes",
+        _set("networkpolicies", {"n": {"controller": "main"}}),
+        "networkpolicies.n.policyTypes",
+    ),
+    (
+        "raw resource without apiVersion",
+        _set("rawResources", {"x": {"kind": "Foo"}}),
+        "rawResources.x.apiVersion",
+    ),
     ("global labels", _set("global", {"labels": {"team": "a"}}), "global.labels"),
     (
         "files of the chart folder",

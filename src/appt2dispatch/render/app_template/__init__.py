@@ -88,7 +88,15 @@ _TEMPLATED_5 = (
 
 
 # 4.1.1 exactly: sections it renders, and top-level keys its templates read at all.
-_RENDERED_EXACT = ("ingress", "serviceMonitor", "configMaps", "secrets", "rbac")
+_RENDERED_EXACT = (
+    "ingress",
+    "serviceMonitor",
+    "configMaps",
+    "secrets",
+    "rbac",
+    "networkpolicies",
+    "rawResources",
+)
 _READ_EXACT = (
     *_TOP_LEVEL,
     *_RENDERED_EXACT,
@@ -152,6 +160,10 @@ def _render_exact(ctx: RenderContext) -> list[dict[str, Any]]:
     """Every object 4.1.1 renders, grouped by kind in the chart's order."""
     from appt2dispatch.render.app_template.claims import render_claims
     from appt2dispatch.render.app_template.configs import render_config_maps, render_secrets
+    from appt2dispatch.render.app_template.extras import (
+        render_network_policies,
+        render_raw_resources,
+    )
     from appt2dispatch.render.app_template.monitoring import (
         render_ingresses,
         render_service_monitors,
@@ -169,6 +181,8 @@ def _render_exact(ctx: RenderContext) -> list[dict[str, Any]]:
     objects.extend(render_service_monitors(ctx))
     objects.extend(render_routes(ctx))
     objects.extend(render_secrets(ctx))
+    objects.extend(render_network_policies(ctx))
+    objects.extend(render_raw_resources(ctx))
     objects.extend(render_rbac(ctx))
     return objects
 
@@ -177,9 +191,6 @@ def _check_top_level_exact(values: dict[str, Any]) -> tuple[dict[str, Any], tupl
     """4.1.1: keys its templates never read are dropped with a note (they render nothing)."""
     ignored = sorted(str(key) for key in values if key not in _READ_EXACT)
     kept = {key: value for key, value in values.items() if key in _READ_EXACT}
-    for key in ("networkpolicies", "rawResources"):
-        if not go_empty(kept.get(key)):
-            refuse(key, "this section is outside the built-in model")
     if not go_empty(kept.get("common")):
         refuse("common", "values under `common` replace the library defaults; not modelled")
     from_folder = expect_mapping(kept.get("configMapsFromFolder"), "configMapsFromFolder")

@@ -143,7 +143,7 @@ def _subjects(ctx: RenderContext, item: Mapping[str, Any], path: str) -> list[di
     for index, raw in enumerate(expect_list(item.get("subjects"), subjects_path)):
         subject_path = join_path(subjects_path, index)
         subject = expect_mapping(raw, subject_path)
-        check_keys(subject, ("identifier", "name", "kind", "namespace"), subject_path)
+        # Other keys are not read by the chart.
         if "identifier" in subject:
             if subject["identifier"] not in accounts:
                 refuse(join_path(subject_path, "identifier"), "no enabled ServiceAccount")
@@ -155,8 +155,14 @@ def _subjects(ctx: RenderContext, item: Mapping[str, Any], path: str) -> list[di
         else:
             entry = {
                 key: expect_str(subject.get(key), join_path(subject_path, key))
-                for key in ("name", "kind", "namespace")
+                for key in ("name", "kind")
             }
+            namespace = subject.get("namespace")
+            entry["namespace"] = (
+                None
+                if namespace is None
+                else expect_str(namespace, join_path(subject_path, "namespace"))
+            )
         if entry not in result:
             result.append(entry)
     return render_tree(result, ctx.scope, subjects_path) if result else []
