@@ -1,4 +1,4 @@
-"""`controllers.*`: Deployments and CronJobs (other controller types are refused).
+"""`controllers.*`: Deployments and CronJobs (4.1.1: the other types in workloads.py).
 
 Deployment defaults: `replicas: 1` (an explicit null drops the field),
 `revisionHistoryLimit: 3`, `strategy: Recreate`. CronJob defaults: `suspend:
@@ -79,6 +79,11 @@ _STATEFULSET_SETTINGS = (
 )
 _DAEMONSET_KEYS = (*_COMMON_KEYS, "revisionHistoryLimit")
 _JOB_KEYS = (*_COMMON_KEYS, "job")
+_ANY_TYPE_KEYS = tuple(
+    dict.fromkeys(
+        (*_DEPLOYMENT_KEYS, *_CRONJOB_KEYS, *_STATEFULSET_KEYS, *_DAEMONSET_KEYS, *_JOB_KEYS)
+    )
+)
 _JOB_SETTINGS = (
     "suspend",
     "activeDeadlineSeconds",
@@ -115,7 +120,12 @@ def _controller(
 ) -> dict[str, Any]:
     path = join_path("controllers", cid)
     kind = controller.get("type") or "deployment"
-    if kind == "deployment":
+    if ctx.profile.exact:
+        # 4.1.1 reads each key only for the types that use it; the rest render nothing.
+        check_keys(controller, _ANY_TYPE_KEYS, path)
+    if ctx.profile.exact and kind in ("deployment", "cronjob"):
+        pass
+    elif kind == "deployment":
         check_keys(controller, _DEPLOYMENT_KEYS, path)
     elif kind == "cronjob":
         check_keys(controller, _CRONJOB_KEYS, path)
@@ -280,6 +290,8 @@ def _cronjob_spec(
     job_spec["backoffLimit"] = _number_or_default(settings, "backoffLimit", 6, settings_path)
     pod = expect_mapping(controller.get("pod"), join_path(path, "pod"))
     restart = pod.get("restartPolicy") or "Never"
+    if restart not in ("Never", "OnFailure"):
+        refuse(join_path(path, "pod.restartPolicy"), "the chart fails on it for a CronJob")
     job_spec["template"] = pod_template(
         ctx,
         cid,

@@ -339,9 +339,13 @@ def container_mounts_exact(
 
 
 def claim_templates(controller: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
-    """The enabled volumeClaimTemplates of a StatefulSet controller (validated)."""
+    """`statefulset.volumeClaimTemplates` of a controller (validated).
+
+    4.1.1 mounts them into the containers whatever the controller's type; only a
+    StatefulSet also renders them as claim templates.
+    """
     settings = controller.get("statefulset")
-    if controller.get("type") != "statefulset" or not isinstance(settings, Mapping):
+    if not isinstance(settings, Mapping):
         return []
     templates_path = join_path(join_path(path, "statefulset"), "volumeClaimTemplates")
     result: list[dict[str, Any]] = []

@@ -15,10 +15,7 @@ from typing import Any
 
 from appt2dispatch.render.app_template.context import RenderContext
 from appt2dispatch.render.app_template.controllers import (
-    _DAEMONSET_KEYS,
-    _JOB_KEYS,
     _JOB_SETTINGS,
-    _STATEFULSET_KEYS,
     _STATEFULSET_SETTINGS,
     _number_or_default,
 )
@@ -44,8 +41,6 @@ def render_other_controller(
     ctx: RenderContext, cid: str, controller: Mapping[str, Any], count: int, path: str
 ) -> dict[str, Any]:
     kind = controller["type"]
-    keys = {"statefulset": _STATEFULSET_KEYS, "daemonset": _DAEMONSET_KEYS, "job": _JOB_KEYS}[kind]
-    check_keys(controller, keys, path)
     metadata = object_metadata(
         ctx,
         resource_name(ctx, cid, controller, count, path),
