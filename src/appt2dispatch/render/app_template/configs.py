@@ -22,8 +22,7 @@ from appt2dispatch.render.app_template.naming import (
 )
 from appt2dispatch.render.app_template.tpl import render_tree
 from appt2dispatch.render.app_template.values import (
-    check_keys,
-    enabled,
+    enabled_section,
     expect_bool,
     expect_mapping,
     expect_str,
@@ -38,15 +37,8 @@ _SECRET_KEYS = (*_COMMON, "stringData", "type")
 
 
 def _section(ctx: RenderContext, key: str) -> dict[str, dict[str, Any]]:
-    section = expect_mapping(ctx.values.get(key), key)
-    items: dict[str, dict[str, Any]] = {}
-    for identifier in sorted(section):
-        path = join_path(key, identifier)
-        item = expect_mapping(section[identifier], path)
-        check_keys(item, _CONFIGMAP_KEYS if key == "configMaps" else _SECRET_KEYS, path)
-        if enabled(item, path):
-            items[identifier] = item
-    return items
+    allowed = _CONFIGMAP_KEYS if key == "configMaps" else _SECRET_KEYS
+    return enabled_section(ctx.values.get(key), key, allowed)
 
 
 def enabled_config_names(ctx: RenderContext, key: str) -> dict[str, str]:

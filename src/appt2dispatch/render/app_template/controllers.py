@@ -129,11 +129,7 @@ def _controller(
         check_keys(controller, _DEPLOYMENT_KEYS, path)
     elif kind == "cronjob":
         check_keys(controller, _CRONJOB_KEYS, path)
-    elif ctx.profile.exact and kind in ("statefulset", "daemonset", "job"):
-        from appt2dispatch.render.app_template.workloads import render_other_controller
-
-        return render_other_controller(ctx, cid, controller, count, path)
-    else:
+    elif not (ctx.profile.exact and kind in ("statefulset", "daemonset", "job")):
         refuse(join_path(path, "type"), f"controller type {kind!r} is outside the built-in model")
     metadata = object_metadata(
         ctx,
@@ -143,6 +139,10 @@ def _controller(
         {"app.kubernetes.io/controller": cid},
     )
     account = service_account_name(ctx, cid, controller)
+    if kind in ("statefulset", "daemonset", "job"):
+        from appt2dispatch.render.app_template.workloads import render_other_controller
+
+        return render_other_controller(ctx, cid, controller, metadata, account, path)
     if kind == "deployment":
         return {
             "apiVersion": "apps/v1",

@@ -22,7 +22,7 @@ from appt2dispatch.render.app_template.naming import (
 from appt2dispatch.render.app_template.tpl import render_tree
 from appt2dispatch.render.app_template.values import (
     check_keys,
-    enabled,
+    enabled_section,
     expect_list,
     expect_mapping,
     expect_str,
@@ -47,15 +47,7 @@ _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9./-]*")
 
 
 def _enabled(ctx: RenderContext, key: str, allowed: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    section = expect_mapping(ctx.values.get(key), key)
-    items: dict[str, dict[str, Any]] = {}
-    for identifier in sorted(section):
-        path = join_path(key, identifier)
-        item = expect_mapping(section[identifier], path)
-        check_keys(item, allowed, path)
-        if enabled(item, path):
-            items[identifier] = item
-    return items
+    return enabled_section(ctx.values.get(key), key, allowed)
 
 
 def render_network_policies(ctx: RenderContext) -> list[dict[str, Any]]:

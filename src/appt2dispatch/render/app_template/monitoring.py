@@ -22,7 +22,7 @@ from appt2dispatch.render.app_template.services import (
 from appt2dispatch.render.app_template.tpl import render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
     check_keys,
-    enabled,
+    enabled_section,
     expect_list,
     expect_mapping,
     expect_str,
@@ -57,15 +57,7 @@ _INGRESS_KEYS = (
 
 
 def _enabled(ctx: RenderContext, key: str, allowed: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    section = expect_mapping(ctx.values.get(key), key)
-    items: dict[str, dict[str, Any]] = {}
-    for identifier in sorted(section):
-        path = join_path(key, identifier)
-        item = expect_mapping(section[identifier], path)
-        check_keys(item, allowed, path)
-        if enabled(item, path):
-            items[identifier] = item
-    return items
+    return enabled_section(ctx.values.get(key), key, allowed)
 
 
 def _templated(ctx: RenderContext, value: Any, path: str) -> str:

@@ -18,7 +18,7 @@ from appt2dispatch.render.app_template.serviceaccounts import enabled_service_ac
 from appt2dispatch.render.app_template.tpl import render_tree
 from appt2dispatch.render.app_template.values import (
     check_keys,
-    enabled,
+    enabled_section,
     expect_list,
     expect_mapping,
     expect_str,
@@ -35,18 +35,7 @@ _PLAIN = re.compile(r"[a-z][a-z0-9.-]*[a-z0-9]|[A-Z][A-Za-z]*")
 def _items(ctx: RenderContext, key: str, allowed: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     rbac = expect_mapping(ctx.values.get("rbac"), "rbac")
     check_keys(rbac, ("roles", "bindings"), "rbac")
-    section_path = join_path("rbac", key)
-    section = expect_mapping(rbac.get(key), section_path)
-    items: dict[str, dict[str, Any]] = {}
-    for identifier in sorted(section):
-        path = join_path(section_path, identifier)
-        if not isinstance(section[identifier], Mapping):
-            continue  # the chart skips entries that are not mappings
-        item = expect_mapping(section[identifier], path)
-        check_keys(item, allowed, path)
-        if enabled(item, path):
-            items[identifier] = item
-    return items
+    return enabled_section(rbac.get(key), join_path("rbac", key), allowed, skip_non_mappings=True)
 
 
 def _roles(ctx: RenderContext) -> dict[str, tuple[str, str, dict[str, Any]]]:

@@ -19,10 +19,9 @@ from appt2dispatch.render.app_template.controllers import (
     _STATEFULSET_SETTINGS,
     _number_or_default,
 )
-from appt2dispatch.render.app_template.naming import object_metadata, resource_name, selector_labels
+from appt2dispatch.render.app_template.naming import selector_labels
 from appt2dispatch.render.app_template.persistence import claim_templates
 from appt2dispatch.render.app_template.pods import pod_template
-from appt2dispatch.render.app_template.serviceaccounts import service_account_name
 from appt2dispatch.render.app_template.services import enabled_services
 from appt2dispatch.render.app_template.tpl import render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
@@ -38,17 +37,14 @@ from appt2dispatch.render.app_template.values import (
 
 
 def render_other_controller(
-    ctx: RenderContext, cid: str, controller: Mapping[str, Any], count: int, path: str
+    ctx: RenderContext,
+    cid: str,
+    controller: Mapping[str, Any],
+    metadata: dict[str, Any],
+    account: str,
+    path: str,
 ) -> dict[str, Any]:
     kind = controller["type"]
-    metadata = object_metadata(
-        ctx,
-        resource_name(ctx, cid, controller, count, path),
-        controller,
-        path,
-        {"app.kubernetes.io/controller": cid},
-    )
-    account = service_account_name(ctx, cid, controller)
     if kind == "statefulset":
         return {
             "apiVersion": "apps/v1",
