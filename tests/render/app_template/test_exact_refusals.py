@@ -106,7 +106,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         ),
         "route.r.rules[0].filters[0]",
     ),
-    ("TCPRoute", _route({"kind": "TCPRoute", "parentRefs": _GATEWAY}), "route.r.kind"),
+    ("unknown route kind", _route({"kind": "MeshRoute", "parentRefs": _GATEWAY}), "route.r.kind"),
     (
         "serviceMonitor without endpoints",
         _set("serviceMonitor", {"m": {}}),

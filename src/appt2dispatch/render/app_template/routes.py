@@ -48,6 +48,8 @@ _ROUTE_KEYS = (
     "rules",
     *NAMING_KEYS,
 )
+_V1_KINDS = ("HTTPRoute", "GRPCRoute")
+_ALPHA_KINDS = ("TCPRoute", "TLSRoute", "UDPRoute")
 _PARENT_KEYS = ("name", "namespace", "sectionName", "group", "kind", "port")
 _RULE_KEYS = ("backendRefs", "matches", "filters", "sessionPersistence", "timeouts")
 _BACKEND_KEYS = ("name", "identifier", "port", "namespace", "weight", "group", "kind")
@@ -77,11 +79,13 @@ def _route(
 ) -> dict[str, Any]:
     check_keys(values, _ROUTE_KEYS, path)
     kind = values.get("kind") or "HTTPRoute"
-    if kind not in (("HTTPRoute", "GRPCRoute") if ctx.profile.exact else ("HTTPRoute",)):
+    if kind not in (_V1_KINDS + _ALPHA_KINDS if ctx.profile.exact else ("HTTPRoute",)):
         refuse(join_path(path, "kind"), f"{kind} is outside the built-in model")
     metadata = object_metadata(ctx, resource_name(ctx, route_id, values, count, path), values, path)
     spec: dict[str, Any] = {"parentRefs": _parent_refs(ctx, values, path)}
     hostnames = expect_list(values.get("hostnames"), join_path(path, "hostnames"))
+    if kind in ("TCPRoute", "UDPRoute"):
+        hostnames = []  # not written for these kinds
     if hostnames:
         spec["hostnames"] = [
             render_tpl(
@@ -92,9 +96,12 @@ def _route(
             for i, host in enumerate(hostnames)
         ]
     if ctx.profile.exact:
-        spec["rules"] = _rules_exact(ctx, values, services, path)
+        spec["rules"] = _rules_exact(ctx, values, services, path, kind)
         return {
-            "apiVersion": "gateway.networking.k8s.io/v1",
+            # The render offers the v1 API for HTTPRoute and GRPCRoute only.
+            "apiVersion": "gateway.networking.k8s.io/v1"
+            if kind in _V1_KINDS
+            else "gateway.networking.k8s.io/v1alpha2",
             "kind": kind,
             "metadata": metadata,
             "spec": spec,
@@ -122,6 +129,7 @@ def _rules_exact(
     values: Mapping[str, Any],
     services: Mapping[str, ServiceInfo],
     path: str,
+    kind: str,
 ) -> list[dict[str, Any]] | None:
     """4.1.1: with exactly one Service, missing rules or backends point at it."""
     rules_path = join_path(path, "rules")
@@ -153,7 +161,12 @@ def _rules_exact(
                 for i, ref in enumerate(refs)
             ]
         }
-        for key in ("matches", "filters", "sessionPersistence", "timeouts"):
+        keys: tuple[str, ...] = ()
+        if kind in _V1_KINDS:
+            keys = ("matches", "filters", "sessionPersistence")
+        if kind == "HTTPRoute":
+            keys = (*keys, "timeouts")
+        for key in keys:
             if not go_empty(rule.get(key)):
                 rendered[key] = rule[key]
         result.append(rendered)
