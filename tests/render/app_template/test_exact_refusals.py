@@ -56,7 +56,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         _set("rawResources", {"x": {"kind": "Foo"}}),
         "rawResources.x.apiVersion",
     ),
-    ("global labels", _set("global", {"labels": {"team": "a"}}), "global.labels"),
+    (
+        "global metadata on pods",
+        _set("global", {"labels": {"team": "a"}, "propagateGlobalMetadataToPods": True}),
+        "global.propagateGlobalMetadataToPods",
+    ),
     (
         "files of the chart folder",
         _set("configMapsFromFolder", {"enabled": True, "basePath": "files"}),

@@ -212,14 +212,9 @@ def _check_top_level_exact(values: dict[str, Any]) -> tuple[dict[str, Any], tupl
         ),
         "global",
     )
-    for key in (
-        "labels",
-        "annotations",
-        "propagateGlobalMetadataToPods",
-        "alwaysAppendIdentifierToResourceName",
-    ):
+    for key in ("propagateGlobalMetadataToPods", "alwaysAppendIdentifierToResourceName"):
         if not go_empty(global_values.get(key)):
-            refuse(join_path("global", key), "global metadata is outside the built-in model")
+            refuse(join_path("global", key), "only the default (false) is modelled")
     for key in (*_TOP_LEVEL, *_RENDERED_EXACT):
         if key not in ("global", "nameOverride", "fullnameOverride"):
             expect_mapping(kept.get(key), key)

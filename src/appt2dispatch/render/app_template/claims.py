@@ -26,8 +26,7 @@ def render_claims(ctx: RenderContext) -> list[dict[str, Any]]:
         path = join_path("persistence", identifier)
         metadata = object_metadata(ctx, names[identifier], item, path)
         if "retain" in item and expect_bool(item["retain"], join_path(path, "retain")):
-            annotations = {"helm.sh/resource-policy": "keep"}
-            annotations.update(metadata.get("annotations") or {})
+            annotations = {**(metadata.get("annotations") or {}), "helm.sh/resource-policy": "keep"}
             metadata = {
                 "name": metadata["name"],
                 "labels": metadata["labels"],

@@ -146,19 +146,37 @@ def object_metadata(
     mode = "tpl" if ctx.profile.exact else "refuse"
     labels = {
         **all_labels(ctx),
+        **_global_metadata(ctx, "labels"),
         **user_metadata(
             values.get("labels"), join_path(path, "labels"), labels=True, mode=mode, ctx=ctx
         ),
         **(extra_labels or {}),
     }
     metadata: dict[str, Any] = {"name": name, "labels": labels}
-    annotations = user_metadata(
-        values.get("annotations"), join_path(path, "annotations"), labels=False, mode=mode, ctx=ctx
-    )
+    annotations = {
+        **_global_metadata(ctx, "annotations"),
+        **user_metadata(
+            values.get("annotations"),
+            join_path(path, "annotations"),
+            labels=False,
+            mode=mode,
+            ctx=ctx,
+        ),
+    }
     if annotations:
         metadata["annotations"] = annotations
     metadata["namespace"] = ctx.namespace
     return metadata
+
+
+def _global_metadata(ctx: RenderContext, key: str) -> dict[str, str]:
+    """`global.labels` / `global.annotations` (4.1.1: templated, on every object but pods)."""
+    if not ctx.profile.exact:
+        return {}  # refused upstream for the other versions
+    global_values = expect_mapping(ctx.values.get("global"), "global")
+    return user_metadata(
+        global_values.get(key), join_path("global", key), labels=False, mode="tpl", ctx=ctx
+    )
 
 
 def user_metadata(
