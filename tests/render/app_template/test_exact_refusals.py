@@ -205,3 +205,20 @@ def test_other_4x_versions_still_refuse_what_differs_between_them() -> None:
     render_app_template(values, release_name="web", namespace="ns", version="4.1.1")
     with pytest.raises(RefusedError, match=r"persistence\.data\.existingClaim"):
         render_app_template(values, release_name="web", namespace="ns", version="4.2.0")
+
+
+def test_entries_that_are_not_mappings_are_skipped_like_the_chart() -> None:
+    values = _with(
+        lambda v: v.update({"serviceMonitor": {"enabled": False}, "route": {"on": True}})
+    )
+    rendered = render_app_template(values, release_name="web", namespace="ns", version="4.1.1")
+    plain = render_app_template(BASE, release_name="web", namespace="ns", version="4.1.1")
+    assert rendered.objects == plain.objects
+    assert any("`serviceMonitor.enabled` is not a mapping" in note for note in rendered.notes)
+    with pytest.raises(RefusedError, match=r"configMaps\.enabled"):
+        render_app_template(
+            _with(_set("configMaps", {"enabled": False})),
+            release_name="web",
+            namespace="ns",
+            version="4.1.1",
+        )

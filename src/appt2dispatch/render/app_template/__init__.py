@@ -109,6 +109,19 @@ _READ_EXACT = (
 )
 
 
+# Sections whose entries 4.1.1 takes only when they are mappings (others render nothing).
+_SKIPS_NON_MAPPINGS = (
+    "controllers",
+    "service",
+    "route",
+    "ingress",
+    "serviceMonitor",
+    "serviceAccount",
+    "networkpolicies",
+    "rawResources",
+)
+
+
 def render_app_template(
     values: Mapping[str, Any], *, release_name: str, namespace: str, version: str = "4.1.1"
 ) -> Rendered:
@@ -218,11 +231,22 @@ def _check_top_level_exact(values: dict[str, Any]) -> tuple[dict[str, Any], tupl
     for key in (*_TOP_LEVEL, *_RENDERED_EXACT):
         if key not in ("global", "nameOverride", "fullnameOverride"):
             expect_mapping(kept.get(key), key)
-    notes = tuple(
+    notes = [
         f"`{key}` is not read by app-template 4.1.1 (it renders nothing for it); ignored"
         for key in ignored
-    )
-    return kept, notes
+    ]
+    for key in _SKIPS_NON_MAPPINGS:
+        section = kept.get(key)
+        if not isinstance(section, dict):
+            continue
+        skipped = [item for item, value in section.items() if not isinstance(value, dict)]
+        if skipped:
+            kept[key] = {item: value for item, value in section.items() if item not in skipped}
+            notes.extend(
+                f"`{join_path(key, item)}` is not a mapping: app-template 4.1.1 skips it; ignored"
+                for item in skipped
+            )
+    return kept, tuple(notes)
 
 
 def _check_top_level(values: dict[str, Any], profile: ChartProfile) -> None:
