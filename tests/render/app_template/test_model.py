@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from appt2dispatch.errors import RefusedError
 from appt2dispatch.render.app_template import render_app_template
 from appt2dispatch.render.app_template.values import format_go_float
 
@@ -411,8 +410,9 @@ def test_persistence_global_advanced_and_default_mounts() -> None:
             "host": {"type": "hostPath", "hostPath": "/dev/dri"},
         },
     }
-    with pytest.raises(RefusedError, match="existingClaim"):
-        render(values)  # 4.1.1 does not template existingClaim
+    # 4.1.1 does not template existingClaim: the claim name is the literal text.
+    literal = pod_spec(render(values)[0])["volumes"][1]
+    assert literal["persistentVolumeClaim"] == {"claimName": "{{ .Release.Name }}-config"}
     values["persistence"]["config"]["existingClaim"] = "web-config"
     spec = pod_spec(render(values)[0])
     assert spec["volumes"] == [

@@ -42,22 +42,22 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "unknown pod option",
         _set_pod("topologySpreadConstraints", [{"maxSkew": 1}]),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.pod.topologySpreadConstraints",
     ),
     (
         "4.x has no hostUsers",
         _set_pod("hostUsers", False),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.pod.hostUsers",
     ),
     (
         "statefulset",
         lambda v: v["controllers"]["main"].__setitem__("type", "statefulset"),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.type",
     ),
-    ("ingress", lambda v: v.__setitem__("ingress", {"app": {"hosts": []}}), "4.1.1", "ingress"),
+    ("ingress", lambda v: v.__setitem__("ingress", {"app": {"hosts": []}}), "4.2.0", "ingress"),
     (
         "unsupported template",
         _set_app("env", {"FOO": "{{ .Values.foo }}"}),
@@ -67,19 +67,19 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "command is not templated",
         _set_app("command", ["{{ .Release.Name }}"]),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.containers.app.command[0]",
     ),
     (
         "chart-created PVC",
         lambda v: v.__setitem__("persistence", {"data": {"size": "1Gi"}}),
-        "4.1.1",
+        "4.2.0",
         "persistence.data.size",
     ),
     (
         "PVC without claim",
         lambda v: v.__setitem__("persistence", {"data": {}}),
-        "4.1.1",
+        "4.2.0",
         "persistence.data",
     ),
     (
@@ -97,13 +97,13 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "digest field in 4.x",
         _set_app("image", {"repository": "a", "tag": "1", "digest": "sha256:x"}),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.containers.app.image.digest",
     ),
     (
         "probe without service",
         lambda v: (v.pop("service"), _set_app("probes", {"liveness": {"enabled": True}})(v)),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.containers.app.probes.liveness",
     ),
     (
@@ -117,7 +117,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
                 }
             },
         ),
-        "4.1.1",
+        "4.2.0",
         "route.r.rules[0].backendRefs[0].port",
     ),
     (
@@ -126,13 +126,13 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
             v.__setitem__("defaultPodOptions", {"securityContext": {"runAsUser": 1}}),
             _set_pod("securityContext", {"fsGroup": 2})(v),
         ),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.pod.securityContext",
     ),
     (
         "reserved label",
         lambda v: v["controllers"]["main"].__setitem__("labels", {"app.kubernetes.io/name": "x"}),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.labels.app.kubernetes.io/name",
     ),
     (
@@ -144,7 +144,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "envFrom optional in 4.x",
         _set_app("envFrom", [{"secretRef": {"name": "s", "optional": True}}]),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.containers.app.envFrom[0].secretRef.optional",
     ),
     (
@@ -167,7 +167,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
         "templated affinity in 4.x",
         _set_pod("affinity", {"nodeAffinity": {"x": "{{ .Release.Name }}"}}),
-        "4.1.1",
+        "4.2.0",
         "controllers.main.pod.affinity.nodeAffinity.x",
     ),
     (

@@ -87,6 +87,41 @@ _TEMPLATED_5 = (
 )
 
 
+# 4.1.1 exactly: sections it renders, and top-level keys its templates read at all.
+_RENDERED_EXACT = (
+    "ingress",
+    "serviceMonitor",
+    "configMaps",
+    "secrets",
+    "rbac",
+    "networkpolicies",
+    "rawResources",
+)
+_READ_EXACT = (
+    *_TOP_LEVEL,
+    *_RENDERED_EXACT,
+    "defaultPodOptionsStrategy",
+    "configMapsFromFolder",
+    "networkpolicies",
+    "rawResources",
+    "rbac",
+    "common",
+)
+
+
+# Sections whose entries 4.1.1 takes only when they are mappings (others render nothing).
+_SKIPS_NON_MAPPINGS = (
+    "controllers",
+    "service",
+    "route",
+    "ingress",
+    "serviceMonitor",
+    "serviceAccount",
+    "networkpolicies",
+    "rawResources",
+)
+
+
 def render_app_template(
     values: Mapping[str, Any], *, release_name: str, namespace: str, version: str = "4.1.1"
 ) -> Rendered:
@@ -95,8 +130,12 @@ def render_app_template(
     plain = to_plain(values) if values is not None else {}
     if not isinstance(plain, dict):
         refuse("spec.values", "values must be a mapping")
-    _check_top_level(plain, profile)
-    _check_templated_strings(plain, profile)
+    notes: tuple[str, ...] = ()
+    if profile.exact:
+        plain, notes = _check_top_level_exact(plain)
+    else:
+        _check_top_level(plain, profile)
+        _check_templated_strings(plain, profile)
     name = chart_name(plain, release_name)
     ctx = RenderContext(
         values=plain,
@@ -106,15 +145,19 @@ def render_app_template(
         name=name,
         fullname=fullname(plain, release_name, name),
     )
-    objects: list[dict[str, Any]] = [
-        render_service_account(ctx, account) for account in enabled_service_accounts(ctx).values()
-    ]
-    objects.extend(render_controllers(ctx))
-    objects.extend(render_service(ctx, service) for service in enabled_services(ctx).values())
-    objects.extend(render_routes(ctx))
-    notes: tuple[str, ...] = ()
+    if profile.exact:
+        objects = _render_exact(ctx)
+    else:
+        objects = [
+            render_service_account(ctx, account)
+            for account in enabled_service_accounts(ctx).values()
+        ]
+        objects.extend(render_controllers(ctx))
+        objects.extend(render_service(ctx, service) for service in enabled_services(ctx).values())
+        objects.extend(render_routes(ctx))
     if profile.chart_version != profile.modelled:
         notes = (
+            *notes,
             f"app-template {profile.chart_version} is rendered by the built-in model of "
             f"{profile.modelled}",
         )
@@ -124,6 +167,86 @@ def render_app_template(
         chart=f"app-template {profile.chart_version}",
         notes=notes,
     )
+
+
+def _render_exact(ctx: RenderContext) -> list[dict[str, Any]]:
+    """Every object 4.1.1 renders, grouped by kind in the chart's order."""
+    from appt2dispatch.render.app_template.claims import render_claims
+    from appt2dispatch.render.app_template.configs import render_config_maps, render_secrets
+    from appt2dispatch.render.app_template.extras import (
+        render_network_policies,
+        render_raw_resources,
+    )
+    from appt2dispatch.render.app_template.monitoring import (
+        render_ingresses,
+        render_service_monitors,
+    )
+    from appt2dispatch.render.app_template.rbac import render_rbac
+
+    objects: list[dict[str, Any]] = list(render_claims(ctx))
+    objects.extend(
+        render_service_account(ctx, account) for account in enabled_service_accounts(ctx).values()
+    )
+    objects.extend(render_config_maps(ctx))
+    objects.extend(render_controllers(ctx))
+    objects.extend(render_service(ctx, service) for service in enabled_services(ctx).values())
+    objects.extend(render_ingresses(ctx))
+    objects.extend(render_service_monitors(ctx))
+    objects.extend(render_routes(ctx))
+    objects.extend(render_secrets(ctx))
+    objects.extend(render_network_policies(ctx))
+    objects.extend(render_raw_resources(ctx))
+    objects.extend(render_rbac(ctx))
+    return objects
+
+
+def _check_top_level_exact(values: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """4.1.1: keys its templates never read are dropped with a note (they render nothing)."""
+    ignored = sorted(str(key) for key in values if key not in _READ_EXACT)
+    kept = {key: value for key, value in values.items() if key in _READ_EXACT}
+    if not go_empty(kept.get("common")):
+        refuse("common", "values under `common` replace the library defaults; not modelled")
+    from_folder = expect_mapping(kept.get("configMapsFromFolder"), "configMapsFromFolder")
+    if from_folder.get("enabled"):
+        refuse("configMapsFromFolder.enabled", "files of the chart folder are not available")
+    strategy = kept.get("defaultPodOptionsStrategy", "overwrite")
+    if strategy not in ("overwrite", None, ""):
+        refuse("defaultPodOptionsStrategy", "only the overwrite strategy is modelled")
+    global_values = expect_mapping(kept.get("global"), "global")
+    check_keys(
+        global_values,
+        (
+            "nameOverride",
+            "fullnameOverride",
+            "labels",
+            "annotations",
+            "propagateGlobalMetadataToPods",
+            "alwaysAppendIdentifierToResourceName",
+        ),
+        "global",
+    )
+    for key in ("propagateGlobalMetadataToPods", "alwaysAppendIdentifierToResourceName"):
+        if not go_empty(global_values.get(key)):
+            refuse(join_path("global", key), "only the default (false) is modelled")
+    for key in (*_TOP_LEVEL, *_RENDERED_EXACT):
+        if key not in ("global", "nameOverride", "fullnameOverride"):
+            expect_mapping(kept.get(key), key)
+    notes = [
+        f"`{key}` is not read by app-template 4.1.1 (it renders nothing for it); ignored"
+        for key in ignored
+    ]
+    for key in _SKIPS_NON_MAPPINGS:
+        section = kept.get(key)
+        if not isinstance(section, dict):
+            continue
+        skipped = [item for item, value in section.items() if not isinstance(value, dict)]
+        if skipped:
+            kept[key] = {item: value for item, value in section.items() if item not in skipped}
+            notes.extend(
+                f"`{join_path(key, item)}` is not a mapping: app-template 4.1.1 skips it; ignored"
+                for item in skipped
+            )
+    return kept, tuple(notes)
 
 
 def _check_top_level(values: dict[str, Any], profile: ChartProfile) -> None:

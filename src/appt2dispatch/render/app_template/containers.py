@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from appt2dispatch.render.app_template.context import RenderContext
-from appt2dispatch.render.app_template.persistence import container_mounts
+from appt2dispatch.render.app_template.persistence import (
+    container_mounts,
+    container_mounts_exact,
+)
 from appt2dispatch.render.app_template.probes import container_probes
 from appt2dispatch.render.app_template.tpl import has_template, render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
@@ -86,13 +89,30 @@ def render_containers(
     section = expect_mapping(controller.get(field), path)
     rendered: dict[str, dict[str, Any]] = {}
     graph: dict[str, list[str]] = {}
+    defaults = _default_container_options(ctx, controller_id, controller, field)
+    if ctx.profile.exact and field == "containers":
+        from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+        # 4.1.1 lists enabled containers through toYaml | fromYaml.
+        section = go_roundtrip_if_multiline(
+            {
+                cid: item
+                for cid, item in section.items()
+                if enabled(expect_mapping(item, join_path(path, cid)), join_path(path, cid))
+            }
+        )
     for container_id in sorted(section):
         container_path = join_path(path, container_id)
         container = expect_mapping(section[container_id], container_path)
         if not enabled(container, container_path):
             continue
+        for key, default in defaults.items():
+            if go_empty(container.get(key)):
+                container[key] = default
+        if ctx.profile.exact:
+            container = _as_container_object(container_id, container)
         rendered[container_id] = _container_spec(
-            ctx, controller_id, container_id, container, container_path
+            ctx, controller_id, controller, container_id, container, container_path
         )
         graph[container_id] = _depends_on(
             container.get("dependsOn"), join_path(container_path, "dependsOn")
@@ -100,14 +120,93 @@ def render_containers(
     return [rendered[name] for name in kahn_order(graph, path)]
 
 
+def _as_container_object(container_id: str, container: dict[str, Any]) -> dict[str, Any]:
+    """4.1.1 turns each container into an object (identifier added) via toYaml | fromYaml."""
+    from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+    as_object = go_roundtrip_if_multiline({**container, "identifier": container_id})
+    return {key: value for key, value in as_object.items() if key != "identifier"}
+
+
+# The order 4.1.1 writes container fields in; the last one written is read back at the
+# end of the text, so a trailing line break of its last string is lost.
+_TEMPLATE_ORDER = (
+    "name",
+    "image",
+    "imagePullPolicy",
+    "command",
+    "args",
+    "workingDir",
+    "securityContext",
+    "lifecycle",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "env",
+    "envFrom",
+    "ports",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "resources",
+    "restartPolicy",
+    "stdin",
+    "tty",
+    "volumeMounts",
+)
+
+
+def _last_field_read_back(spec: dict[str, Any]) -> dict[str, Any]:
+    from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+    present = [key for key in _TEMPLATE_ORDER if key in spec]
+    if not present:
+        return spec
+    last = present[-1]
+    return {**spec, **go_roundtrip_if_multiline({last: spec[last]})}
+
+
+def _default_container_options(
+    ctx: RenderContext, controller_id: str, controller: Mapping[str, Any], field: str
+) -> dict[str, Any]:
+    """`defaultContainerOptions` (4.1.1, overwrite strategy): a container's own
+    non-empty value wins, key by key; init containers too unless switched off."""
+    path = join_path("controllers", controller_id)
+    for key in (
+        "defaultContainerOptions",
+        "defaultContainerOptionsStrategy",
+        "applyDefaultContainerOptionsToInitContainers",
+    ):
+        if key in controller and not ctx.profile.exact:
+            refuse(join_path(path, key), "this key is outside the built-in model")
+    strategy = controller.get("defaultContainerOptionsStrategy", "overwrite")
+    if strategy != "overwrite":
+        refuse(
+            join_path(path, "defaultContainerOptionsStrategy"),
+            "only the overwrite strategy is modelled",
+        )
+    options = expect_mapping(
+        controller.get("defaultContainerOptions"), join_path(path, "defaultContainerOptions")
+    )
+    if field == "initContainers":
+        apply = controller.get("applyDefaultContainerOptionsToInitContainers", True)
+        if apply is not True:
+            return {}
+    return options
+
+
 def _container_spec(
     ctx: RenderContext,
     controller_id: str,
+    controller: Mapping[str, Any],
     container_id: str,
     container: Mapping[str, Any],
     path: str,
 ) -> dict[str, Any]:
-    check_keys(container, _CONTAINER_KEYS_5 if ctx.profile.is_v5 else _CONTAINER_KEYS_4, path)
+    check_keys(
+        container,
+        _CONTAINER_KEYS_5 if ctx.profile.is_v5 or ctx.profile.exact else _CONTAINER_KEYS_4,
+        path,
+    )
     spec: dict[str, Any] = {"name": container_id, "image": _image(ctx, container, path)}
     image = expect_mapping(container.get("image"), join_path(path, "image"))
     if not go_empty(image.get("pullPolicy")):
@@ -136,9 +235,14 @@ def _container_spec(
     for field in ("restartPolicy", "stdin", "tty"):
         if not go_empty(container.get(field)):
             spec[field] = container[field]
-    mounts = container_mounts(ctx, controller_id, container_id)
+    if ctx.profile.exact:
+        mounts = container_mounts_exact(ctx, controller_id, controller, container_id)
+    else:
+        mounts = container_mounts(ctx, controller_id, container_id)
     if mounts:
         spec["volumeMounts"] = mounts
+    if ctx.profile.exact:
+        spec = _last_field_read_back(spec)
     return spec
 
 
@@ -147,10 +251,12 @@ def _image(ctx: RenderContext, container: Mapping[str, Any], path: str) -> str:
     image = expect_mapping(container.get("image"), image_path)
     allowed = (
         ("repository", "tag", "pullPolicy", "digest")
-        if ctx.profile.is_v5
+        if ctx.profile.is_v5 or ctx.profile.exact
         else ("repository", "tag", "pullPolicy")
     )
     check_keys(image, allowed, image_path)
+    if ctx.profile.exact:
+        return _image_exact(ctx, image, image_path)
     parts: dict[str, str] = {}
     for key in ("repository", "tag", "digest"):
         value = image.get(key)
@@ -178,6 +284,21 @@ def _image(ctx: RenderContext, container: Mapping[str, Any], path: str) -> str:
     if "digest" in parts:
         reference = f"{reference}@{parts['digest']}"
     return reference
+
+
+def _image_exact(ctx: RenderContext, image: Mapping[str, Any], path: str) -> str:
+    """4.1.1: `repository:tag`, the tag templated (numbers in Go's form); no digest."""
+    repository = image.get("repository")
+    tag = image.get("tag")
+    if go_empty(repository) or not isinstance(repository, str):
+        refuse(join_path(path, "repository"), "the chart requires a repository string")
+    if go_empty(tag) or not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+        refuse(join_path(path, "tag"), "the chart requires a tag")
+    text = go_scalar_string(tag, join_path(path, "tag"))
+    text = render_tpl(text, ctx.scope, join_path(path, "tag"))
+    if not text:
+        refuse(join_path(path, "tag"), "the tag renders empty")
+    return f"{repository}:{text}"
 
 
 def _env_value(ctx: RenderContext, name: str, item: Mapping[str, Any], path: str) -> dict[str, Any]:
@@ -246,6 +367,8 @@ def _env(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]:
             entries.append(_env_value(ctx, name, item, item_path))
         elif isinstance(item, str):
             entries.append({"name": name, "value": render_tpl(item, ctx.scope, item_path)})
+        elif item is None and ctx.profile.exact:
+            entries.append({"name": name, "value": None})  # 4.1.1 prints `value: null`
         elif item is None or isinstance(item, list):
             refuse(item_path, "only scalar or mapping env values are modelled")
         else:
@@ -269,20 +392,49 @@ def _env_from(ctx: RenderContext, value: Any, path: str) -> list[dict[str, Any]]
         ref_key = "secretRef" if source in ("secretRef", "secret") else "configMapRef"
         if source in ("secret", "configMap"):
             name = expect_str(item[source], join_path(item_path, source))
-            # A bare name is first looked up as a chart-managed object; none exist here.
-            entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(item_path, source))}
+            # A bare name is first looked up as a chart-managed object.
+            managed: dict[str, str] = {}
+            if ctx.profile.exact:
+                from appt2dispatch.render.app_template.configs import enabled_config_names
+
+                managed = enabled_config_names(
+                    ctx, "configMaps" if source == "configMap" else "secrets"
+                )
+            entry[ref_key] = {
+                "name": managed.get(name)
+                or render_tpl(name, ctx.scope, join_path(item_path, source))
+            }
         else:
             ref_path = join_path(item_path, source)
             ref = expect_mapping(item[source], ref_path)
+            if ctx.profile.exact and not go_empty(ref.get("identifier")):
+                from appt2dispatch.render.app_template.configs import enabled_config_names
+
+                check_keys(ref, ("identifier", "name", "optional"), ref_path)
+                names = enabled_config_names(
+                    ctx, "configMaps" if source == "configMapRef" else "secrets"
+                )
+                if ref["identifier"] not in names:
+                    refuse(join_path(ref_path, "identifier"), "the chart fails: no such object")
+                entries.append(
+                    {ref_key: {"name": names[ref["identifier"]]}, **_prefix(item, item_path)}
+                )
+                continue
             check_keys(ref, ("name", "optional"), ref_path)
             name = expect_str(ref.get("name"), join_path(ref_path, "name"))
             entry[ref_key] = {"name": render_tpl(name, ctx.scope, join_path(ref_path, "name"))}
-            if "optional" in ref:
+            if "optional" in ref and ctx.profile.exact:
+                pass  # 4.1.1 drops it
+            elif "optional" in ref:
                 if not ctx.profile.is_v5:
                     refuse(join_path(ref_path, "optional"), "4.1.1 drops envFrom optional")
                 if not go_empty(ref["optional"]):
                     entry[ref_key]["optional"] = ref["optional"]
-        if not go_empty(item.get("prefix")):
-            entry["prefix"] = expect_str(item["prefix"], join_path(item_path, "prefix"))
-        entries.append(entry)
+        entries.append({**entry, **_prefix(item, item_path)})
     return entries
+
+
+def _prefix(item: Mapping[str, Any], path: str) -> dict[str, str]:
+    if go_empty(item.get("prefix")):
+        return {}
+    return {"prefix": expect_str(item["prefix"], join_path(path, "prefix"))}

@@ -38,6 +38,12 @@ class ChartProfile:
         return self.modelled
 
     @property
+    def exact(self) -> bool:
+        """True for exactly 4.1.1: the chart the model is measured against, so behaviour
+        that differs between 4.x versions is rendered as 4.1.1 does instead of refused."""
+        return self.requested.strip().lstrip("v").split("+")[0] == "4.1.1"
+
+    @property
     def is_v5(self) -> bool:
         return self.major == 5
 

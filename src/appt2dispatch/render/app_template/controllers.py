@@ -1,4 +1,4 @@
-"""`controllers.*`: Deployments and CronJobs (other controller types are refused).
+"""`controllers.*`: Deployments and CronJobs (4.1.1: the other types in workloads.py).
 
 Deployment defaults: `replicas: 1` (an explicit null drops the field),
 `revisionHistoryLimit: 3`, `strategy: Recreate`. CronJob defaults: `suspend:
@@ -43,6 +43,9 @@ _COMMON_KEYS = (
     "pod",
     "containers",
     "initContainers",
+    "defaultContainerOptions",
+    "defaultContainerOptionsStrategy",
+    "applyDefaultContainerOptionsToInitContainers",
     *NAMING_KEYS,
 )
 _DEPLOYMENT_KEYS = (*_COMMON_KEYS, "replicas", "strategy", "rollingUpdate", "revisionHistoryLimit")
@@ -59,6 +62,37 @@ _CRONJOB_SETTINGS_4 = (
     "ttlSecondsAfterFinished",
 )
 _CRONJOB_SETTINGS_5 = (*_CRONJOB_SETTINGS_4, "activeDeadlineSeconds", "parallelism")
+# 4.1.1 exactly: the other controller types.
+_STATEFULSET_KEYS = (
+    *_COMMON_KEYS,
+    "replicas",
+    "strategy",
+    "rollingUpdate",
+    "revisionHistoryLimit",
+    "statefulset",
+)
+_STATEFULSET_SETTINGS = (
+    "podManagementPolicy",
+    "serviceName",
+    "persistentVolumeClaimRetentionPolicy",
+    "volumeClaimTemplates",
+)
+_DAEMONSET_KEYS = (*_COMMON_KEYS, "revisionHistoryLimit")
+_JOB_KEYS = (*_COMMON_KEYS, "job")
+_ANY_TYPE_KEYS = tuple(
+    dict.fromkeys(
+        (*_DEPLOYMENT_KEYS, *_CRONJOB_KEYS, *_STATEFULSET_KEYS, *_DAEMONSET_KEYS, *_JOB_KEYS)
+    )
+)
+_JOB_SETTINGS = (
+    "suspend",
+    "activeDeadlineSeconds",
+    "ttlSecondsAfterFinished",
+    "parallelism",
+    "completions",
+    "completionMode",
+    "backoffLimit",
+)
 
 
 def render_controllers(ctx: RenderContext) -> list[dict[str, Any]]:
@@ -66,6 +100,13 @@ def render_controllers(ctx: RenderContext) -> list[dict[str, Any]]:
     if not ids:
         return []
     controllers = expect_mapping(ctx.values.get("controllers"), "controllers")
+    if ctx.profile.exact:
+        from appt2dispatch.render.app_template.configs import go_roundtrip_if_multiline
+
+        # 4.1.1 lists enabled controllers through toYaml | fromYaml.
+        controllers = go_roundtrip_if_multiline(
+            {cid: expect_mapping(controllers[cid], join_path("controllers", cid)) for cid in ids}
+        )
     return [
         _controller(
             ctx, cid, expect_mapping(controllers[cid], join_path("controllers", cid)), len(ids)
@@ -79,11 +120,16 @@ def _controller(
 ) -> dict[str, Any]:
     path = join_path("controllers", cid)
     kind = controller.get("type") or "deployment"
-    if kind == "deployment":
+    if ctx.profile.exact:
+        # 4.1.1 reads each key only for the types that use it; the rest render nothing.
+        check_keys(controller, _ANY_TYPE_KEYS, path)
+    if ctx.profile.exact and kind in ("deployment", "cronjob"):
+        pass
+    elif kind == "deployment":
         check_keys(controller, _DEPLOYMENT_KEYS, path)
     elif kind == "cronjob":
         check_keys(controller, _CRONJOB_KEYS, path)
-    else:
+    elif not (ctx.profile.exact and kind in ("statefulset", "daemonset", "job")):
         refuse(join_path(path, "type"), f"controller type {kind!r} is outside the built-in model")
     metadata = object_metadata(
         ctx,
@@ -93,6 +139,10 @@ def _controller(
         {"app.kubernetes.io/controller": cid},
     )
     account = service_account_name(ctx, cid, controller)
+    if kind in ("statefulset", "daemonset", "job"):
+        from appt2dispatch.render.app_template.workloads import render_other_controller
+
+        return render_other_controller(ctx, cid, controller, metadata, account, path)
     if kind == "deployment":
         return {
             "apiVersion": "apps/v1",
@@ -129,6 +179,14 @@ def _deployment_spec(
     strategy = expect_str(strategy, join_path(path, "strategy"))
     if strategy not in ("Recreate", "RollingUpdate"):
         refuse(join_path(path, "strategy"), f"strategy {strategy!r} is not a Deployment strategy")
+    if ctx.profile.exact:
+        spec["strategy"] = {"type": strategy}
+        rolling = _rolling_update_exact(controller, path)
+        if strategy == "RollingUpdate" and rolling:
+            spec["strategy"]["rollingUpdate"] = rolling
+        spec["selector"] = {"matchLabels": selector_labels(ctx, cid)}
+        spec["template"] = pod_template(ctx, cid, controller, account)
+        return spec
     spec["strategy"] = {"type": strategy}
     rolling = _rolling_update(ctx, controller, path)
     if strategy == "RollingUpdate" and rolling:
@@ -170,13 +228,35 @@ def _rolling_update(ctx: RenderContext, controller: Mapping[str, Any], path: str
     return result
 
 
+def _rolling_update_exact(controller: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """4.1.1 reads `unavailable`/`surge` and drops empty or zero ones."""
+    rolling_path = join_path(path, "rollingUpdate")
+    rolling = expect_mapping(controller.get("rollingUpdate"), rolling_path)
+    check_keys(rolling, ("unavailable", "surge", "partition"), rolling_path)
+    result: dict[str, Any] = {}
+    for target, key in (("maxUnavailable", "unavailable"), ("maxSurge", "surge")):
+        value = rolling.get(key)
+        if go_empty(value):
+            continue
+        if is_number(value):
+            result[target] = printed_number(value, join_path(rolling_path, key))
+        else:
+            text = expect_str(value, join_path(rolling_path, key))
+            if not text.endswith("%") or not text[:-1].isdigit():
+                refuse(join_path(rolling_path, key), "a number or a percentage is expected")
+            result[target] = text
+    return result
+
+
 def _cronjob_spec(
     ctx: RenderContext, cid: str, controller: Mapping[str, Any], account: str, path: str
 ) -> dict[str, Any]:
     settings_path = join_path(path, "cronjob")
     settings = expect_mapping(controller.get("cronjob"), settings_path)
     check_keys(
-        settings, _CRONJOB_SETTINGS_5 if ctx.profile.is_v5 else _CRONJOB_SETTINGS_4, settings_path
+        settings,
+        _CRONJOB_SETTINGS_5 if ctx.profile.is_v5 or ctx.profile.exact else _CRONJOB_SETTINGS_4,
+        settings_path,
     )
     schedule = settings.get("schedule")
     if go_empty(schedule):
@@ -210,6 +290,8 @@ def _cronjob_spec(
     job_spec["backoffLimit"] = _number_or_default(settings, "backoffLimit", 6, settings_path)
     pod = expect_mapping(controller.get("pod"), join_path(path, "pod"))
     restart = pod.get("restartPolicy") or "Never"
+    if restart not in ("Never", "OnFailure"):
+        refuse(join_path(path, "pod.restartPolicy"), "the chart fails on it for a CronJob")
     job_spec["template"] = pod_template(
         ctx,
         cid,

@@ -78,7 +78,7 @@ def resource_name(
     force = item.get("forceRename")
     prefix = item.get("prefix")
     suffix = item.get("suffix")
-    if force and (prefix or suffix):
+    if force and (prefix or suffix) and not ctx.profile.exact:
         refuse(path, "forceRename together with prefix/suffix behaves differently across 4.x")
     if force:
         name = render_tpl(
@@ -95,13 +95,16 @@ def resource_name(
         if rendered != name:
             name = f"{rendered}-{name}"
     if item_count > 1 and not name.endswith(f"-{identifier}"):
-        if identifier == name:
+        if identifier == name and ctx.profile.exact:
+            pass  # 4.1.1 keeps the name as it is
+        elif identifier == name:
             refuse(
                 path,
                 "an identifier equal to the release name is named differently across "
                 "chart versions when several items are enabled",
             )
-        name = f"{name}-{identifier}"
+        else:
+            name = f"{name}-{identifier}"
     if suffix:
         rendered = render_tpl(
             expect_str(suffix, join_path(path, "suffix")), ctx.scope, join_path(path, "suffix")
@@ -140,34 +143,66 @@ def object_metadata(
 
     Key order matters for identical output: the chart emits them in this order.
     """
+    mode = "tpl" if ctx.profile.exact else "refuse"
     labels = {
         **all_labels(ctx),
-        **user_metadata(values.get("labels"), join_path(path, "labels"), labels=True),
+        **_global_metadata(ctx, "labels"),
+        **user_metadata(
+            values.get("labels"), join_path(path, "labels"), labels=True, mode=mode, ctx=ctx
+        ),
         **(extra_labels or {}),
     }
     metadata: dict[str, Any] = {"name": name, "labels": labels}
-    annotations = user_metadata(
-        values.get("annotations"), join_path(path, "annotations"), labels=False
-    )
+    annotations = {
+        **_global_metadata(ctx, "annotations"),
+        **user_metadata(
+            values.get("annotations"),
+            join_path(path, "annotations"),
+            labels=False,
+            mode=mode,
+            ctx=ctx,
+        ),
+    }
     if annotations:
         metadata["annotations"] = annotations
     metadata["namespace"] = ctx.namespace
     return metadata
 
 
-def user_metadata(value: Any, path: str, *, labels: bool) -> dict[str, str]:
-    """User labels/annotations: plain strings, no templates, no chart-owned label keys."""
+def _global_metadata(ctx: RenderContext, key: str) -> dict[str, str]:
+    """`global.labels` / `global.annotations` (4.1.1: templated, on every object but pods)."""
+    if not ctx.profile.exact:
+        return {}  # refused upstream for the other versions
+    global_values = expect_mapping(ctx.values.get("global"), "global")
+    return user_metadata(
+        global_values.get(key), join_path("global", key), labels=False, mode="tpl", ctx=ctx
+    )
+
+
+def user_metadata(
+    value: Any, path: str, *, labels: bool, mode: str = "refuse", ctx: RenderContext | None = None
+) -> dict[str, str]:
+    """User labels/annotations, plain strings.
+
+    `mode` says what the chart does with `{{` in them: "refuse" (versions differ),
+    "tpl" (4.1.1 object metadata: evaluated, chart labels may be overridden) or
+    "literal" (4.1.1 pod metadata: copied as written).
+    """
     mapping = expect_mapping(value, path)
+    result: dict[str, str] = {}
     for key, item in mapping.items():
         item_path = join_path(path, key)
         if "{{" in key:
             refuse(item_path, "templated metadata keys are outside the built-in model")
         text = expect_str(item, item_path)
-        if "{{" in text:
+        if mode == "tpl" and ctx is not None:
+            text = render_tpl(text, ctx.scope, item_path)
+        elif "{{" in text and mode == "refuse":
             refuse(item_path, "templated metadata values differ between chart versions")
-        if labels and key in RESERVED_LABELS:
+        if labels and key in RESERVED_LABELS and mode == "refuse":
             refuse(
                 item_path,
                 "overriding a chart-managed label is resolved differently across chart versions",
             )
-    return {key: str(item) for key, item in mapping.items()}
+        result[key] = text
+    return result

@@ -28,6 +28,21 @@ from appt2dispatch.render.app_template.values import (
 )
 
 _COMMON_KEYS = ("enabled", "type", "globalMounts", "advancedMounts")
+# What a chart-created claim may configure (4.1.1 only).
+CLAIM_KEYS = (
+    "accessMode",
+    "size",
+    "storageClass",
+    "volumeName",
+    "dataSource",
+    "dataSourceRef",
+    "retain",
+    "labels",
+    "annotations",
+    "forceRename",
+    "prefix",
+    "suffix",
+)
 _TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "persistentVolumeClaim": ("existingClaim",),
     "configMap": ("name", "defaultMode", "items"),
@@ -38,6 +53,7 @@ _TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "custom": ("volumeSpec",),
 }
 _MOUNT_KEYS = ("path", "subPath", "readOnly")
+_MOUNT_KEYS_EXACT = (*_MOUNT_KEYS, "subPathExpr", "mountPropagation")
 
 
 def enabled_items(ctx: RenderContext) -> dict[str, dict[str, Any]]:
@@ -48,6 +64,9 @@ def enabled_items(ctx: RenderContext) -> dict[str, dict[str, Any]]:
         path = join_path("persistence", identifier)
         item = expect_mapping(section[identifier], path)
         if not enabled(item, path):
+            if ctx.profile.exact:
+                _validate_advanced(ctx, item, path)
+                continue
             if item.get("advancedMounts") and not ctx.profile.is_v5:
                 refuse(
                     join_path(path, "advancedMounts"),
@@ -69,6 +88,9 @@ def _item_type(item: Mapping[str, Any], path: str) -> str:
 
 def _validate_item(ctx: RenderContext, identifier: str, item: dict[str, Any], path: str) -> None:
     kind = _item_type(item, path)
+    if ctx.profile.exact:
+        _validate_item_exact(ctx, kind, item, path)
+        return
     check_keys(item, (*_COMMON_KEYS, *_TYPE_KEYS[kind]), path)
     if kind == "persistentVolumeClaim":
         claim = item.get("existingClaim")
@@ -95,6 +117,57 @@ def _validate_item(ctx: RenderContext, identifier: str, item: dict[str, Any], pa
     _validate_advanced(ctx, item, path)
 
 
+def _validate_item_exact(ctx: RenderContext, kind: str, item: dict[str, Any], path: str) -> None:
+    """4.1.1: what the chart reads per type; anything it would fail on is refused."""
+    extra: tuple[str, ...] = _TYPE_KEYS[kind]
+    if kind == "persistentVolumeClaim":
+        extra = (*extra, *CLAIM_KEYS)
+    if kind in ("configMap", "secret"):
+        extra = (*extra, "identifier")
+    check_keys(item, (*_COMMON_KEYS, *extra), path)
+    if kind == "persistentVolumeClaim" and go_empty(item.get("existingClaim")):
+        for key in ("accessMode", "size"):
+            if go_empty(item.get(key)):
+                refuse(join_path(path, key), "the chart requires it for a PersistentVolumeClaim")
+    if kind == "persistentVolumeClaim" and not go_empty(item.get("existingClaim")):
+        expect_str(item["existingClaim"], join_path(path, "existingClaim"))
+    if kind in ("configMap", "secret") and go_empty(item.get("name")):
+        if go_empty(item.get("identifier")):
+            refuse(join_path(path, "name"), "a volume without a name")
+        identifier = expect_str(item["identifier"], join_path(path, "identifier"))
+        if identifier not in _chart_objects(ctx, kind):
+            refuse(join_path(path, "identifier"), f"the chart fails: no {kind} {identifier!r}")
+    if kind == "hostPath" and go_empty(item.get("hostPath")):
+        refuse(join_path(path, "hostPath"), "the chart requires hostPath")
+    if kind == "nfs" and (go_empty(item.get("server")) or go_empty(item.get("path"))):
+        refuse(path, "the chart requires nfs server and path")
+    if kind == "custom" and (
+        not isinstance(item.get("volumeSpec"), Mapping) or not item["volumeSpec"]
+    ):
+        refuse(join_path(path, "volumeSpec"), "a volumeSpec mapping is required")
+    for index, mount in enumerate(
+        expect_list(item.get("globalMounts"), join_path(path, "globalMounts"))
+    ):
+        _validate_mount_exact(mount, join_path(join_path(path, "globalMounts"), index))
+    _validate_advanced(ctx, item, path)
+
+
+def _chart_objects(ctx: RenderContext, kind: str) -> dict[str, str]:
+    from appt2dispatch.render.app_template.configs import enabled_config_names
+
+    return enabled_config_names(ctx, "configMaps" if kind == "configMap" else "secrets")
+
+
+def _validate_mount_exact(mount: Any, path: str) -> None:
+    entry = expect_mapping(mount, path)
+    check_keys(entry, _MOUNT_KEYS_EXACT, path)
+    for key in ("path", "subPath", "subPathExpr", "mountPropagation"):
+        if not go_empty(entry.get(key)):
+            expect_str(entry[key], join_path(path, key))
+    if not go_empty(entry.get("readOnly")):
+        expect_bool(entry["readOnly"], join_path(path, "readOnly"))
+
+
 def _validate_advanced(ctx: RenderContext, item: dict[str, Any], path: str) -> None:
     advanced_path = join_path(path, "advancedMounts")
     advanced = expect_mapping(item.get("advancedMounts"), advanced_path)
@@ -108,12 +181,17 @@ def _validate_advanced(ctx: RenderContext, item: dict[str, Any], path: str) -> N
             **expect_mapping(controller.get("containers"), ""),
             **expect_mapping(controller.get("initContainers"), ""),
         }
+        if ctx.profile.exact and controller.get("enabled", True) is not True:
+            refuse(controller_path, "the chart fails on mounts for a disabled controller")
         for container_id, mounts in expect_mapping(per_container, controller_path).items():
             container_path = join_path(controller_path, container_id)
-            if container_id not in containers:
+            if container_id not in containers and not ctx.profile.exact:
                 refuse(container_path, "no such container in that controller")
             for index, mount in enumerate(expect_list(mounts, container_path)):
-                _validate_mount(mount, join_path(container_path, index))
+                if ctx.profile.exact:
+                    _validate_mount_exact(mount, join_path(container_path, index))
+                else:
+                    _validate_mount(mount, join_path(container_path, index))
 
 
 def _validate_mount(mount: Any, path: str) -> None:
@@ -155,12 +233,24 @@ def _volume(
     kind = _item_type(item, path)
     volume: dict[str, Any] = {"name": identifier}
     if kind == "persistentVolumeClaim":
-        claim = render_tpl(str(item["existingClaim"]), ctx.scope, join_path(path, "existingClaim"))
+        if go_empty(item.get("existingClaim")):
+            claim = claim_names(ctx)[identifier]
+        elif ctx.profile.exact:
+            claim = item["existingClaim"]  # 4.1.1 does not run tpl on it
+        else:
+            claim = render_tpl(
+                str(item["existingClaim"]), ctx.scope, join_path(path, "existingClaim")
+            )
         volume["persistentVolumeClaim"] = {"claimName": claim}
     elif kind in ("configMap", "secret"):
-        name = render_tpl(
-            expect_str(item["name"], join_path(path, "name")), ctx.scope, join_path(path, "name")
-        )
+        if go_empty(item.get("name")):
+            name = _chart_objects(ctx, kind)[item["identifier"]]
+        else:
+            name = render_tpl(
+                expect_str(item["name"], join_path(path, "name")),
+                ctx.scope,
+                join_path(path, "name"),
+            )
         body: dict[str, Any] = {"name": name} if kind == "configMap" else {"secretName": name}
         if not go_empty(item.get("defaultMode")):
             body["defaultMode"] = item["defaultMode"]
@@ -183,6 +273,126 @@ def _volume(
     else:
         volume = {**dict(item["volumeSpec"]), "name": identifier}
     return volume
+
+
+def claim_items(ctx: RenderContext) -> dict[str, dict[str, Any]]:
+    """Enabled persistentVolumeClaim items without existingClaim: the chart creates these."""
+    return {
+        identifier: item
+        for identifier, item in enabled_items(ctx).items()
+        if _item_type(item, join_path("persistence", identifier)) == "persistentVolumeClaim"
+        and go_empty(item.get("existingClaim"))
+    }
+
+
+def claim_names(ctx: RenderContext) -> dict[str, str]:
+    from appt2dispatch.render.app_template.naming import resource_name
+
+    claims = claim_items(ctx)
+    return {
+        identifier: resource_name(
+            ctx, identifier, item, len(claims), join_path("persistence", identifier)
+        )
+        for identifier, item in claims.items()
+    }
+
+
+def container_mounts_exact(
+    ctx: RenderContext,
+    controller_id: str,
+    controller: Mapping[str, Any],
+    container_id: str,
+) -> list[dict[str, Any]]:
+    """4.1.1: persistence items, then the controller's volumeClaimTemplates, by name."""
+    items: dict[str, Mapping[str, Any]] = dict(enabled_items(ctx))
+    for template in claim_templates(controller, join_path("controllers", controller_id)):
+        if template.get("enabled") is False:
+            continue
+        mount_values: dict[str, Any] = {}
+        if not go_empty(template.get("globalMounts")):
+            mount_values["globalMounts"] = template["globalMounts"]
+        if not go_empty(template.get("advancedMounts")):
+            mount_values["advancedMounts"] = {controller_id: template["advancedMounts"]}
+        items[str(template["name"])] = mount_values
+    mounts: list[dict[str, Any]] = []
+    for identifier in sorted(items):
+        item = items[identifier]
+        mount_path: Any = f"/{identifier}"
+        if item.get("type") == "hostPath":
+            mount_path = item.get("hostPath")
+        if go_empty(item.get("globalMounts")) and go_empty(item.get("advancedMounts")):
+            mounts.append({"name": identifier, "mountPath": mount_path})
+            continue
+        selected = list(item.get("globalMounts") or [])
+        advanced = item.get("advancedMounts") or {}
+        per_controller = advanced.get(controller_id) or {}
+        selected.extend(per_controller.get(container_id) or [])
+        for entry in selected:
+            if not go_empty(entry.get("path")):
+                mount_path = entry["path"]  # carried over to later entries without a path
+            mount: dict[str, Any] = {"name": identifier, "mountPath": mount_path}
+            for key in ("subPath", "subPathExpr", "readOnly", "mountPropagation"):
+                if not go_empty(entry.get(key)):
+                    mount[key] = entry[key]
+            mounts.append(mount)
+    return mounts
+
+
+def claim_templates(controller: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+    """`statefulset.volumeClaimTemplates` of a controller (validated).
+
+    4.1.1 mounts them into the containers whatever the controller's type; only a
+    StatefulSet also renders them as claim templates.
+    """
+    settings = controller.get("statefulset")
+    if not isinstance(settings, Mapping):
+        return []
+    templates_path = join_path(join_path(path, "statefulset"), "volumeClaimTemplates")
+    result: list[dict[str, Any]] = []
+    for index, raw in enumerate(expect_list(settings.get("volumeClaimTemplates"), templates_path)):
+        item_path = join_path(templates_path, index)
+        template = expect_mapping(raw, item_path)
+        check_keys(
+            template,
+            (
+                "enabled",
+                "name",
+                "labels",
+                "annotations",
+                "accessMode",
+                "size",
+                "storageClass",
+                "dataSource",
+                "dataSourceRef",
+                "globalMounts",
+                "advancedMounts",
+            ),
+            item_path,
+        )
+        for key in ("name", "accessMode", "size"):
+            if go_empty(template.get(key)):
+                refuse(join_path(item_path, key), "the chart requires it")
+        expect_str(template["name"], join_path(item_path, "name"))
+        if "enabled" in template:
+            expect_bool(template["enabled"], join_path(item_path, "enabled"))
+        for mount_index, mount in enumerate(
+            expect_list(template.get("globalMounts"), join_path(item_path, "globalMounts"))
+        ):
+            _validate_mount_exact(
+                mount, join_path(join_path(item_path, "globalMounts"), mount_index)
+            )
+        advanced_path = join_path(item_path, "advancedMounts")
+        for container_id, mounts in expect_mapping(
+            template.get("advancedMounts"), advanced_path
+        ).items():
+            for mount_index, mount in enumerate(
+                expect_list(mounts, join_path(advanced_path, container_id))
+            ):
+                _validate_mount_exact(
+                    mount, join_path(join_path(advanced_path, container_id), mount_index)
+                )
+        result.append(template)
+    return result
 
 
 def container_mounts(

@@ -63,6 +63,10 @@ POD_OPTION_KEYS_4 = (
     "terminationGracePeriodSeconds",
 )
 POD_OPTION_KEYS_5 = (*POD_OPTION_KEYS_4, "schedulingGates", "hostUsers")
+# 4.1.1 with kube >= 1.32 (the render pins 1.33) also reads these.
+POD_OPTION_KEYS_EXACT = (*POD_OPTION_KEYS_4, "hostUsers", "resources", "topologySpreadConstraints")
+# Pod keys 4.1.1 never reads: the real chart renders nothing for them.
+POD_KEYS_IGNORED_EXACT = ("resourceClaims", "schedulingGates")
 
 
 def _set(value: Any) -> bool:
@@ -73,10 +77,13 @@ class PodOptions:
     """Resolves one controller's pod options against `defaultPodOptions`."""
 
     def __init__(self, ctx: RenderContext, controller_id: str, controller: Mapping[str, Any]):
-        allowed = POD_OPTION_KEYS_5 if ctx.profile.is_v5 else POD_OPTION_KEYS_4
+        allowed: tuple[str, ...] = POD_OPTION_KEYS_5 if ctx.profile.is_v5 else POD_OPTION_KEYS_4
+        if ctx.profile.exact:
+            allowed = (*POD_OPTION_KEYS_EXACT, *POD_KEYS_IGNORED_EXACT)
+        self.exact = ctx.profile.exact
         self.defaults = expect_mapping(ctx.values.get("defaultPodOptions"), "defaultPodOptions")
         check_keys(self.defaults, allowed, "defaultPodOptions")
-        if "restartPolicy" in self.defaults:
+        if "restartPolicy" in self.defaults and not go_empty(self.defaults["restartPolicy"]):
             refuse(
                 "defaultPodOptions.restartPolicy",
                 "CronJobs ignore it while other controllers use it; not modelled",
@@ -89,7 +96,8 @@ class PodOptions:
         """The effective value and the key path it came from."""
         pod_value = self.pod.get(option)
         if (
-            isinstance(pod_value, (dict, list))
+            not self.exact
+            and isinstance(pod_value, (dict, list))
             and _set(pod_value)
             and _set(self.defaults.get(option))
         ):
@@ -114,6 +122,13 @@ def pod_template(
 ) -> dict[str, Any]:
     """`spec.template` of a workload (metadata and pod spec)."""
     options = PodOptions(ctx, controller_id, controller)
+    if ctx.profile.exact:
+        return {
+            "metadata": _merged_pod_metadata(ctx, controller_id, options),
+            "spec": _pod_spec(
+                ctx, controller_id, controller, options, service_account_name, restart_policy
+            ),
+        }
     metadata: dict[str, Any] = {}
     annotations, annotations_path = options.get("annotations")
     annotations = user_metadata(annotations, annotations_path, labels=False)
@@ -126,6 +141,60 @@ def pod_template(
     }
     spec = _pod_spec(ctx, controller_id, controller, options, service_account_name, restart_policy)
     return {"metadata": metadata, "spec": spec}
+
+
+def _merged_pod_metadata(
+    ctx: RenderContext, controller_id: str, options: PodOptions
+) -> dict[str, Any]:
+    """4.1.1 merges pod over default over chart metadata (pod wins)."""
+    from appt2dispatch.render.app_template.configs import checksum_annotations
+
+    default_labels = user_metadata(
+        options.defaults.get("labels"), "defaultPodOptions.labels", labels=True, mode="literal"
+    )
+    if default_labels and len(_enabled_controllers(ctx)) > 1:
+        # The chart merges the selector labels into defaultPodOptions.labels in place,
+        # so the next controller (in random order) inherits the first one's labels.
+        refuse(
+            "defaultPodOptions.labels",
+            "with several controllers the chart's pod labels depend on render order",
+        )
+    labels = {
+        **selector_labels(ctx, controller_id),
+        **default_labels,
+        **user_metadata(
+            options.pod.get("labels"),
+            join_path(options.pod_path, "labels"),
+            labels=True,
+            mode="literal",
+        ),
+    }
+    annotations = {
+        **user_metadata(
+            options.defaults.get("annotations"),
+            "defaultPodOptions.annotations",
+            labels=False,
+            mode="literal",
+        ),
+        **user_metadata(
+            options.pod.get("annotations"),
+            join_path(options.pod_path, "annotations"),
+            labels=False,
+            mode="literal",
+        ),
+        **checksum_annotations(ctx),
+    }
+    metadata: dict[str, Any] = {}
+    if annotations:
+        metadata["annotations"] = annotations
+    metadata["labels"] = labels
+    return metadata
+
+
+def _enabled_controllers(ctx: RenderContext) -> list[str]:
+    from appt2dispatch.render.app_template.services import enabled_controller_ids
+
+    return enabled_controller_ids(ctx)
 
 
 def _pod_spec(
@@ -180,6 +249,10 @@ def _pod_spec(
         if not is_number(value):
             refuse(path, "a number is expected")
         spec["terminationGracePeriodSeconds"] = printed_number(value, path)
+    if ctx.profile.exact:
+        value, path = options.get("resources")
+        if _set(value):
+            spec["resources"] = expect_mapping(value, path)
     if restart_policy is not None:
         spec["restartPolicy"] = restart_policy
     else:
@@ -192,6 +265,9 @@ def _pod_spec(
     value, path = options.get("affinity")
     if _set(value):
         spec["affinity"] = render_tree(expect_mapping(value, path), ctx.scope, path)
+    value, path = options.get("topologySpreadConstraints")
+    if _set(value):
+        spec["topologySpreadConstraints"] = render_tree(value, ctx.scope, path)
     for option in ("tolerations", "schedulingGates"):
         value, path = options.get(option)
         if _set(value):

@@ -15,13 +15,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from appt2dispatch.render.app_template.context import RenderContext
-from appt2dispatch.render.app_template.services import primary_port, primary_service_for
+from appt2dispatch.render.app_template.services import (
+    primary_port,
+    primary_port_exact,
+    primary_service_for,
+)
 from appt2dispatch.render.app_template.tpl import render_tpl, render_tree
 from appt2dispatch.render.app_template.values import (
     check_keys,
     expect_bool,
     expect_mapping,
     expect_str,
+    go_empty,
     is_number,
     join_path,
     printed_number,
@@ -48,7 +53,9 @@ def container_probes(
     for name in sorted(probes):
         probe_path = join_path(path, name)
         probe = expect_mapping(probes[name], probe_path)
-        check_keys(probe, _PROBE_KEYS, probe_path)
+        check_keys(
+            probe, (*_PROBE_KEYS, "service") if ctx.profile.exact else _PROBE_KEYS, probe_path
+        )
         if "enabled" not in probe or not expect_bool(
             probe["enabled"], join_path(probe_path, "enabled")
         ):
@@ -74,7 +81,11 @@ def _default_probe(
     service = primary_service_for(ctx, controller_id, path)
     port_values: Mapping[str, Any] = {}
     if service is not None:
-        port_values = primary_port(service, path)
+        port_values = (
+            primary_port_exact(service) if ctx.profile.exact else primary_port(service, path)
+        )
+    elif ctx.profile.exact:
+        return {}  # 4.1.1 drops a generated probe when the controller has no Service
     else:
         # 4.x versions drop or reject it, later ones render a port-less probe.
         refuse(
@@ -100,7 +111,12 @@ def _default_probe(
             refuse(join_path(path, "path"), "an HTTP probe needs a path")
         handler: dict[str, Any] = {"path": probe_path_value, "scheme": probe_type}
         header = "httpGet"
-    elif probe_type in ("TCP", "UDP"):
+    elif probe_type == "GRPC" and ctx.profile.exact:
+        handler = {}
+        if not go_empty(probe.get("service")):
+            handler["service"] = expect_str(probe["service"], join_path(path, "service"))
+        header = "grpc"
+    elif probe_type in ("TCP", "UDP") or ctx.profile.exact:
         handler = {}
         header = "tcpSocket"
     else:

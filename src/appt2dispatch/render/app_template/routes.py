@@ -18,7 +18,12 @@ from appt2dispatch.render.app_template.naming import (
     object_metadata,
     resource_name,
 )
-from appt2dispatch.render.app_template.services import ServiceInfo, enabled_services, primary_port
+from appt2dispatch.render.app_template.services import (
+    ServiceInfo,
+    enabled_services,
+    primary_port,
+    primary_port_exact,
+)
 from appt2dispatch.render.app_template.tpl import render_tpl
 from appt2dispatch.render.app_template.values import (
     check_keys,
@@ -43,6 +48,8 @@ _ROUTE_KEYS = (
     "rules",
     *NAMING_KEYS,
 )
+_V1_KINDS = ("HTTPRoute", "GRPCRoute")
+_ALPHA_KINDS = ("TCPRoute", "TLSRoute", "UDPRoute")
 _PARENT_KEYS = ("name", "namespace", "sectionName", "group", "kind", "port")
 _RULE_KEYS = ("backendRefs", "matches", "filters", "sessionPersistence", "timeouts")
 _BACKEND_KEYS = ("name", "identifier", "port", "namespace", "weight", "group", "kind")
@@ -72,11 +79,13 @@ def _route(
 ) -> dict[str, Any]:
     check_keys(values, _ROUTE_KEYS, path)
     kind = values.get("kind") or "HTTPRoute"
-    if kind != "HTTPRoute":
+    if kind not in (_V1_KINDS + _ALPHA_KINDS if ctx.profile.exact else ("HTTPRoute",)):
         refuse(join_path(path, "kind"), f"{kind} is outside the built-in model")
     metadata = object_metadata(ctx, resource_name(ctx, route_id, values, count, path), values, path)
     spec: dict[str, Any] = {"parentRefs": _parent_refs(ctx, values, path)}
     hostnames = expect_list(values.get("hostnames"), join_path(path, "hostnames"))
+    if kind in ("TCPRoute", "UDPRoute"):
+        hostnames = []  # not written for these kinds
     if hostnames:
         spec["hostnames"] = [
             render_tpl(
@@ -86,6 +95,17 @@ def _route(
             )
             for i, host in enumerate(hostnames)
         ]
+    if ctx.profile.exact:
+        spec["rules"] = _rules_exact(ctx, values, services, path, kind)
+        return {
+            # The render offers the v1 API for HTTPRoute and GRPCRoute only.
+            "apiVersion": "gateway.networking.k8s.io/v1"
+            if kind in _V1_KINDS
+            else "gateway.networking.k8s.io/v1alpha2",
+            "kind": kind,
+            "metadata": metadata,
+            "spec": spec,
+        }
     rules = expect_list(values.get("rules"), join_path(path, "rules"))
     if not rules:
         refuse(
@@ -104,7 +124,105 @@ def _route(
     }
 
 
-def _parent_refs(ctx: RenderContext, values: Mapping[str, Any], path: str) -> list[dict[str, Any]]:
+def _rules_exact(
+    ctx: RenderContext,
+    values: Mapping[str, Any],
+    services: Mapping[str, ServiceInfo],
+    path: str,
+    kind: str,
+) -> list[dict[str, Any]] | None:
+    """4.1.1: with exactly one Service, missing rules or backends point at it."""
+    rules_path = join_path(path, "rules")
+    rules = [
+        expect_mapping(r, join_path(rules_path, i))
+        for i, r in enumerate(expect_list(values.get("rules"), rules_path))
+    ]
+    if not rules:
+        if len(services) != 1:
+            return None  # the chart prints `rules:` with nothing under it
+        rules = [{"backendRefs": [{}]}]
+    result: list[dict[str, Any]] = []
+    for index, rule in enumerate(rules):
+        rule_path = join_path(rules_path, index)
+        check_keys(rule, _RULE_KEYS, rule_path)
+        refs_path = join_path(rule_path, "backendRefs")
+        refs = expect_list(rule.get("backendRefs"), refs_path)
+        for filter_index, item in enumerate(
+            expect_list(rule.get("filters"), join_path(rule_path, "filters"))
+        ):
+            if refs and isinstance(item, Mapping) and item.get("type") == "RequestRedirect":
+                refuse(
+                    join_path(join_path(rule_path, "filters"), filter_index),
+                    "the chart fails on it",
+                )
+        rendered: dict[str, Any] = {
+            "backendRefs": [
+                _backend_ref_exact(ctx, ref, services, join_path(refs_path, i))
+                for i, ref in enumerate(refs)
+            ]
+        }
+        keys: tuple[str, ...] = ()
+        if kind in _V1_KINDS:
+            keys = ("matches", "filters", "sessionPersistence")
+        if kind == "HTTPRoute":
+            keys = (*keys, "timeouts")
+        for key in keys:
+            if not go_empty(rule.get(key)):
+                rendered[key] = rule[key]
+        result.append(rendered)
+    return result
+
+
+def _backend_ref_exact(
+    ctx: RenderContext, raw: Any, services: Mapping[str, ServiceInfo], path: str
+) -> dict[str, Any]:
+    ref = expect_mapping(raw, path)
+    check_keys(ref, _BACKEND_KEYS, path)
+    identifier = ref.get("identifier")
+    if go_empty(ref.get("name")) and go_empty(identifier):
+        if len(services) != 1:
+            refuse(path, "the chart fails: a backendRef needs name or identifier")
+        identifier = next(iter(services))
+    service: ServiceInfo | None = None
+    if not go_empty(ref.get("name")):
+        name = render_tpl(
+            expect_str(ref["name"], join_path(path, "name")), ctx.scope, join_path(path, "name")
+        )
+    else:
+        identifier = expect_str(identifier, join_path(path, "identifier"))
+        if identifier not in services:
+            refuse(
+                join_path(path, "identifier"), f"the chart fails: no enabled service {identifier!r}"
+            )
+        service = services[identifier]
+        name = service.name
+    port: Any = ref.get("port")
+    if go_empty(port):
+        port = None
+        if service is not None:
+            port = printed_number(primary_port_exact(service)["port"], join_path(path, "port"))
+    elif is_number(port):
+        port = printed_number(port, join_path(path, "port"))
+    else:
+        text = expect_str(port, join_path(path, "port"))
+        if not text.replace("-", "").isalnum() or text[0].isdigit():
+            refuse(join_path(path, "port"), "this port is re-read by YAML in a way the model skips")
+        port = text  # printed as given: 4.1.1 does not resolve port names here
+    rendered: dict[str, Any] = {
+        "group": _optional_str(ref, "group", "", path),
+        "kind": _optional_str(ref, "kind", "Service", path),
+        "name": name,
+        "namespace": _optional_str(ref, "namespace", ctx.namespace, path),
+        "port": port,
+    }
+    weight = ref.get("weight")
+    rendered["weight"] = 1 if weight is None else printed_number(weight, join_path(path, "weight"))
+    return rendered
+
+
+def _parent_refs(
+    ctx: RenderContext, values: Mapping[str, Any], path: str
+) -> list[dict[str, Any]] | None:
     refs_path = join_path(path, "parentRefs")
     refs: list[dict[str, Any]] = []
     for index, raw in enumerate(expect_list(values.get("parentRefs"), refs_path)):
@@ -116,6 +234,8 @@ def _parent_refs(ctx: RenderContext, values: Mapping[str, Any], path: str) -> li
             "kind": ref.get("kind") or "Gateway",
             "name": expect_str(ref.get("name"), join_path(ref_path, "name")),
         }
+        if go_empty(ref.get("namespace")) and ctx.profile.exact:
+            refuse(join_path(ref_path, "namespace"), "the chart fails: namespace is required")
         if go_empty(ref.get("namespace")):
             # 4.1.1 requires it; later versions make it optional.
             refuse(
@@ -130,6 +250,8 @@ def _parent_refs(ctx: RenderContext, values: Mapping[str, Any], path: str) -> li
         if not go_empty(ref.get("port")):
             rendered["port"] = printed_number(ref["port"], join_path(ref_path, "port"))
         refs.append(rendered)
+    if not refs and ctx.profile.exact:
+        return None  # the chart prints `parentRefs:` with nothing under it
     if not refs:
         refuse(refs_path, "a route without parentRefs is outside the built-in model")
     return refs

@@ -55,6 +55,8 @@ def enabled_service_accounts(ctx: RenderContext) -> dict[str, ServiceAccountInfo
     active: dict[str, dict[str, Any]] = {}
     for identifier in sorted(declared):
         path = join_path("serviceAccount", identifier)
+        if ctx.profile.exact and not isinstance(declared[identifier], Mapping):
+            continue  # 4.1.1 skips entries that are not mappings (e.g. 3.x `create: true`)
         values = expect_mapping(declared[identifier], path)
         allowed: tuple[str, ...] = ("enabled", "annotations", "labels", *NAMING_KEYS)
         if ctx.profile.is_v5:
@@ -81,6 +83,11 @@ def service_account_name(
     path = join_path(join_path("controllers", controller_id), "serviceAccount")
     accounts = enabled_service_accounts(ctx)
     if "serviceAccount" not in controller:
+        if ctx.profile.exact:
+            if len(accounts) > 1:
+                refuse(path, "the chart fails: several ServiceAccounts and none chosen")
+            # 4.1.1 uses the only account's identifier here, not its name.
+            return next(iter(accounts)) if accounts else "default"
         if ctx.profile.is_v5:
             if len(accounts) == 1:
                 account = next(iter(accounts.values()))

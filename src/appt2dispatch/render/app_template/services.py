@@ -12,6 +12,7 @@ from appt2dispatch.render.app_template.naming import (
     object_metadata,
     resource_name,
     selector_labels,
+    user_metadata,
 )
 from appt2dispatch.render.app_template.values import (
     check_keys,
@@ -46,6 +47,13 @@ _SERVICE_KEYS = (
     "publishNotReadyAddresses",
     "externalIPs",
     *NAMING_KEYS,
+)
+_SERVICE_KEYS_EXACT = (
+    *_SERVICE_KEYS,
+    "allocateLoadBalancerNodePorts",
+    "sessionAffinityConfig",
+    "extraSelectorLabels",
+    "externalName",
 )
 _PORT_KEYS = ("enabled", "port", "targetPort", "protocol", "primary", "nodePort", "appProtocol")
 _SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
@@ -94,7 +102,7 @@ def enabled_services(ctx: RenderContext) -> dict[str, ServiceInfo]:
     services: dict[str, ServiceInfo] = {}
     for sid, values in active.items():
         path = join_path("service", sid)
-        check_keys(values, _SERVICE_KEYS, path)
+        check_keys(values, _SERVICE_KEYS_EXACT if ctx.profile.exact else _SERVICE_KEYS, path)
         controller = values.get("controller")
         if go_empty(controller):
             if len(controllers) != 1:
@@ -106,7 +114,9 @@ def enabled_services(ctx: RenderContext) -> dict[str, ServiceInfo]:
         controller = expect_str(controller, join_path(path, "controller"))
         if controller not in controllers:
             refuse(join_path(path, "controller"), f"no enabled controller {controller!r}")
-        ports = _enabled_ports(values, path)
+        ports = _enabled_ports(
+            values, path, allow_none=ctx.profile.exact and values.get("type") == "ExternalName"
+        )
         services[sid] = ServiceInfo(
             identifier=sid,
             name=resource_name(ctx, sid, values, len(active), path),
@@ -118,7 +128,9 @@ def enabled_services(ctx: RenderContext) -> dict[str, ServiceInfo]:
     return services
 
 
-def _enabled_ports(values: Mapping[str, Any], path: str) -> dict[str, Mapping[str, Any]]:
+def _enabled_ports(
+    values: Mapping[str, Any], path: str, *, allow_none: bool = False
+) -> dict[str, Mapping[str, Any]]:
     ports_path = join_path(path, "ports")
     ports: dict[str, Mapping[str, Any]] = {}
     for name, raw in sorted(expect_mapping(values.get("ports"), ports_path).items()):
@@ -130,9 +142,17 @@ def _enabled_ports(values: Mapping[str, Any], path: str) -> dict[str, Mapping[st
         if not is_number(port.get("port")):
             refuse(join_path(port_path, "port"), "a numeric port is required")
         ports[name] = port
-    if not ports:
+    if not ports and not allow_none:
         refuse(ports_path, "the chart requires at least one enabled port")
     return ports
+
+
+def primary_port_exact(service: ServiceInfo) -> Mapping[str, Any]:
+    """4.1.1: the last port flagged primary (by name), else the first by name."""
+    flagged = [p for p in service.ports.values() if p.get("primary")]
+    if flagged:
+        return flagged[-1]
+    return service.ports[sorted(service.ports)[0]]
 
 
 def primary_port(service: ServiceInfo, path: str) -> Mapping[str, Any]:
@@ -149,6 +169,10 @@ def primary_service_for(ctx: RenderContext, controller_id: str, path: str) -> Se
     mine = [s for s in enabled_services(ctx).values() if s.controller == controller_id]
     if not mine:
         return None
+    if ctx.profile.exact:
+        # 4.1.1: the last service flagged primary (by identifier), else the first.
+        chosen = [s for s in mine if s.values.get("primary")]
+        return chosen[-1] if chosen else mine[0]
     flagged = [s for s in mine if s.values.get("primary")]
     if len(flagged) == 1:
         return flagged[0]
@@ -161,6 +185,8 @@ def render_service(ctx: RenderContext, service: ServiceInfo) -> dict[str, Any]:
     values = service.values
     path = service.path
     svc_type = values.get("type") or "ClusterIP"
+    if ctx.profile.exact:
+        return _render_service_exact(ctx, service, svc_type)
     if svc_type not in _SERVICE_TYPES:
         refuse(join_path(path, "type"), f"service type {svc_type!r} is outside the built-in model")
     metadata = object_metadata(
@@ -205,6 +231,67 @@ def render_service(ctx: RenderContext, service: ServiceInfo) -> dict[str, Any]:
         for name, port in service.ports.items()
     ]
     spec["selector"] = selector_labels(ctx, service.controller)
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def _render_service_exact(
+    ctx: RenderContext, service: ServiceInfo, svc_type: Any
+) -> dict[str, Any]:
+    """4.1.1: fields that do not apply to the type are not written (no refusal needed)."""
+    values = service.values
+    path = service.path
+    if svc_type not in (*_SERVICE_TYPES, "ExternalName"):
+        refuse(join_path(path, "type"), f"service type {svc_type!r} is outside the built-in model")
+    metadata = object_metadata(
+        ctx, service.name, values, path, {"app.kubernetes.io/service": service.name}
+    )
+    spec: dict[str, Any] = {"type": svc_type}
+    if svc_type == "ClusterIP" and not go_empty(values.get("clusterIP")):
+        spec["clusterIP"] = expect_str(values["clusterIP"], join_path(path, "clusterIP"))
+    if svc_type == "LoadBalancer":
+        for key in ("loadBalancerIP", "loadBalancerSourceRanges", "loadBalancerClass"):
+            if not go_empty(values.get(key)):
+                spec[key] = values[key]
+    if svc_type == "ExternalName" and not go_empty(values.get("externalName")):
+        spec["externalName"] = expect_str(values["externalName"], join_path(path, "externalName"))
+    for key in ("internalTrafficPolicy", "externalTrafficPolicy"):
+        if not go_empty(values.get(key)):
+            spec[key] = expect_str(values[key], join_path(path, key))
+    if "allocateLoadBalancerNodePorts" in values:
+        spec["allocateLoadBalancerNodePorts"] = expect_bool(
+            values["allocateLoadBalancerNodePorts"],
+            join_path(path, "allocateLoadBalancerNodePorts"),
+        )
+    if not go_empty(values.get("sessionAffinity")):
+        spec["sessionAffinity"] = expect_str(
+            values["sessionAffinity"], join_path(path, "sessionAffinity")
+        )
+        if not go_empty(values.get("sessionAffinityConfig")):
+            spec["sessionAffinityConfig"] = values["sessionAffinityConfig"]
+    if not go_empty(values.get("externalIPs")):
+        spec["externalIPs"] = values["externalIPs"]
+    ready_path = join_path(path, "publishNotReadyAddresses")
+    if "publishNotReadyAddresses" in values and expect_bool(
+        values["publishNotReadyAddresses"], ready_path
+    ):
+        spec["publishNotReadyAddresses"] = True
+    if not go_empty(values.get("ipFamilyPolicy")):
+        spec["ipFamilyPolicy"] = expect_str(
+            values["ipFamilyPolicy"], join_path(path, "ipFamilyPolicy")
+        )
+    if not go_empty(values.get("ipFamilies")):
+        spec["ipFamilies"] = values["ipFamilies"]
+    spec["ports"] = [
+        _service_port(name, port, join_path(join_path(path, "ports"), name))
+        for name, port in service.ports.items()
+    ] or None
+    extra = user_metadata(
+        values.get("extraSelectorLabels"),
+        join_path(path, "extraSelectorLabels"),
+        labels=True,
+        mode="literal",
+    )
+    spec["selector"] = {**selector_labels(ctx, service.controller), **extra}
     return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
 
 

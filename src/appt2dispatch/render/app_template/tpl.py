@@ -79,7 +79,8 @@ def render_tree(value: Any, scope: TemplateScope, path: str) -> Any:
     """`tpl (toYaml x)` then `fromYaml`: every string in a structure is evaluated.
 
     Only safe when the rendered strings keep their YAML type; a rendered value that
-    would re-read as another type (a number, a bool, a multi-line block) is refused.
+    would re-read as another type (a number, a bool, null) is refused, and so are
+    trimming actions, which would change the YAML around them.
     """
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
@@ -91,8 +92,14 @@ def render_tree(value: Any, scope: TemplateScope, path: str) -> Any:
     if isinstance(value, list):
         return [render_tree(item, scope, join_path(path, i)) for i, item in enumerate(value)]
     if isinstance(value, str) and has_template(value):
+        if "{{-" in value or "-}}" in value:
+            # Trimming would eat the YAML text around the value (line breaks, indentation).
+            refuse(path, "whitespace-trimming template actions inside YAML are not modelled")
         rendered = render_tpl(value, scope, path)
-        if "\n" in rendered or "'" in rendered or '"' in rendered or _SCALAR.match(rendered):
+        # The values substituted are DNS names ("Helm", "app-template"): inside a block
+        # or quoted scalar they change nothing but the text; only a plain scalar that
+        # now reads as a number, bool or null would change type.
+        if "\n" not in value and _SCALAR.match(rendered):
             refuse(path, "the rendered value would be re-read by YAML in a way the model skips")
         return rendered
     return value

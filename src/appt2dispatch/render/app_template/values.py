@@ -72,6 +72,27 @@ def expect_bool(value: Any, path: str) -> bool:
     return value
 
 
+def enabled_section(
+    value: Any, path: str, allowed: Iterable[str], *, skip_non_mappings: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The enabled items of a section (`ingress`, `secrets`, ...) by identifier, keys checked.
+
+    `skip_non_mappings`: the chart ignores entries that are not mappings there.
+    """
+    section = expect_mapping(value, path)
+    allowed = tuple(allowed)
+    items: dict[str, dict[str, Any]] = {}
+    for identifier in sorted(section):
+        item_path = join_path(path, identifier)
+        if skip_non_mappings and not isinstance(section[identifier], Mapping):
+            continue
+        item = expect_mapping(section[identifier], item_path)
+        check_keys(item, allowed, item_path)
+        if enabled(item, item_path):
+            items[identifier] = item
+    return items
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
