@@ -290,7 +290,7 @@ def _write_text(path: Path, content: str) -> None:
     from appt2dispatch.models import OutputFile
     from appt2dispatch.write import write_all_or_nothing
 
-    write_all_or_nothing([OutputFile(path, content)], journal_dir=path.parent.resolve())
+    write_all_or_nothing([OutputFile(path, content)], root=path.parent)
 
 
 @cli.command()
@@ -417,7 +417,7 @@ def translate(
             files = pipeline.output_files(loaded, translation, out_dir=target)
             if output_format == "json":
                 files = [_as_json_values(file, translation) for file in files]
-            written = write_all_or_nothing(files, journal_dir=target.resolve())
+            written = write_all_or_nothing(files, root=target)
             for path in written:
                 click.echo(f"wrote {path}")
         for note in translation.notes:

@@ -89,13 +89,12 @@ def migrate_tree(
     `only`: consider just the releases in these files (a pull request's changes).
     """
     from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
-    from appt2dispatch.write.atomic import JOURNAL_NAME
-    from appt2dispatch.write.lock import LOCK_NAME
+    from appt2dispatch.write.lock import journal_path
 
-    # A plain dry run touches nothing, not even a lock file. One that finds what a
-    # killed run left (a journal to roll back, a lock file) locks first: the
-    # writer may still be running.
-    needs_lock = write or any((root / name).exists() for name in (JOURNAL_NAME, LOCK_NAME))
+    # A plain dry run touches nothing, not even a lock file. One that finds the
+    # journal a killed run left (outside the tree: see write.lock) locks first:
+    # the writer may still be running.
+    needs_lock = write or journal_path(root).exists()
     lock = tree_lock(root, required=write) if needs_lock else contextlib.nullcontext(False)
     with lock as locked:
         recovered = locked and recover_interrupted_write(root)
@@ -113,7 +112,7 @@ def migrate_tree(
         if refused is not None:
             return MigrationResult(plan, write, refused=refused, recovered=recovered)
         try:
-            written = write_all_or_nothing(plan.files, journal_dir=root)
+            written = write_all_or_nothing(plan.files, root=root, locked=True)
         except WriteError as exc:
             return MigrationResult(plan, write, write_error=exc, recovered=recovered)
     return MigrationResult(plan, write, tuple(written), recovered=recovered)
