@@ -413,16 +413,81 @@ def test_migrate_of_a_file_is_a_usage_error(tmp_path: Path) -> None:
         ),
         pytest.param(("frobnicate",), "No such command 'frobnicate'", id="unknown-command"),
         pytest.param(("diff", "x.yaml", "--format", "xml"), "'xml' is not one of", id="bad-choice"),
-        pytest.param(("diff", "x.yaml", "--substitute", "NOEQUALS"), "expected K=V", id="bad-k=v"),
+        pytest.param(
+            ("diff", "x.yaml", "--substitute", "NOEQUALS"), "expected NAME=VALUE", id="bad-k=v"
+        ),
         pytest.param(("diff",), "Missing argument 'HELMRELEASE'", id="missing-argument"),
     ],
 )
-def test_usage_errors_exit_2_with_clicks_message(args: tuple[str, ...], message: str) -> None:
+def test_usage_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    """Issue 12 item 16: click's usage errors are one line like every other error."""
     outcome = run_cli(*args)
     assert outcome.exit_code == 2
+    assert outcome.stderr.startswith(ERROR_PREFIX), outcome.stderr
+    assert outcome.stderr.count("\n") == 1, outcome.stderr
     assert message in outcome.stderr
-    assert "Usage:" in outcome.stderr
     assert "Traceback" not in outcome.stderr
+
+
+def test_substitute_without_equals_does_not_echo_the_argument() -> None:
+    """Issue 12 item 13: `--substitute ghp_...` (no '=') is refused without echoing it."""
+    token = "ghp_Zk3mQ9xR2vT8wL5nB7cY4dF6hJ1sP0aG2eK9"
+    for argument in (token, "hunter2"):
+        outcome = run_cli("diff", "x.yaml", "--substitute", argument)
+        assert outcome.exit_code == 2
+        assert argument not in outcome.stderr + outcome.stdout
+        assert token[4:20] not in outcome.stderr
+        assert "expected NAME=VALUE (no '=')" in outcome.stderr
+
+
+def test_ctrl_c_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12 item 15: an interrupt is 130, not click's 'Aborted!' and 1 (a behaviour change)."""
+    from appt2dispatch import pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "render_old", interrupted)
+    release = tmp_path / "helmrelease.yaml"
+    release.write_text(RELEASE)
+    outcome = run_cli("diff", str(release), "-n", "llm")
+    assert outcome.exit_code == 130
+    assert "Aborted!" not in outcome.stderr
+    assert outcome.stderr.strip() == "appt2dispatch: interrupted"
+
+
+def test_process_interrupted_by_sigint_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    release = tmp_path / "helmrelease.yaml"
+    release.write_text(RELEASE)
+    script = (
+        "import time, sys\n"
+        "from appt2dispatch import pipeline\n"
+        "def slow(*a, **k):\n"
+        "    print('started', flush=True); time.sleep(60)\n"
+        "pipeline.render_old = slow\n"
+        "from appt2dispatch.cli import main\n"
+        "sys.argv = ['appt2dispatch', 'diff', sys.argv[1], '-n', 'llm']\n"
+        "main()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(release)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Aborted!" not in stderr
 
 
 # --- as a real process: no traceback, exit 2; --debug shows it --------------------------
