@@ -28,7 +28,9 @@ _PEM_BLOCK = re.compile(
     r"-----BEGIN ([A-Z0-9 ]{1,64}+)-----.*?(?:-----END \1-----|\Z)",
     re.DOTALL,
 )
-_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]*+")
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]{4,}+\.[A-Za-z0-9_\-]*+"
+)
 _BEARER = re.compile(r"(?<![A-Za-z0-9])(?P<head>Bearer[ \t]++)[A-Za-z0-9._~+/=\-]{8,}+")
 # Webhook URLs carry their credential in the path.
 _WEBHOOK_URL = re.compile(
@@ -65,7 +67,9 @@ _SECRET_ENDINGS = (
 )
 # Values that name no credential even under a credential's name.
 _NOT_A_SECRET = frozenset({"", "true", "false", "yes", "no", "on", "off", "null", "~"})
-_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[=-][^}]*)?\}")
+# `${VAR}` (kept by Flux substitution) and a YAML block-scalar header (`|`, `>-`):
+# no credential in themselves (a block's lines are masked by shape).
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[=-][^}]*)?\}|[|>][-+0-9]?[-+0-9]?")
 # Env-style names only (FOO_API_KEY): chart field names such as `existingSecret` or a
 # secretKeyRef's `key` name references, not credentials.
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")

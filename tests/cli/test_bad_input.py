@@ -293,6 +293,25 @@ def test_translate_writes_nothing_for_bad_input(tmp_path: Path, case: Case) -> N
     assert snapshot(tmp_path) == before
 
 
+CHART_RENDER_CASES = [
+    pytest.param(Case(alias_bomb, "alias bomb"), id="alias-bomb"),
+    pytest.param(Case(deep_nesting, "nested deeper than"), id="deep-nesting"),
+    pytest.param(Case(too_large, "-byte limit"), id="too-large"),
+    pytest.param(Case(endless_device, "-byte limit"), id="endless-device"),
+    pytest.param(Case(binary, "binary content"), id="binary"),
+    pytest.param(Case(duplicate_key, 'duplicate key "interval"'), id="duplicate-key"),
+]
+
+
+@pytest.mark.parametrize("case", CHART_RENDER_CASES)
+def test_chart_render_values_file_has_the_input_limits(tmp_path: Path, case: Case) -> None:
+    """Issue 12 item 14: `chart render -f` reads values with the manifests' guards."""
+    built = case.build(tmp_path)
+    outcome = run_cli("chart", "render", "-f", built.argument)
+    assert_one_error_line(outcome, built, case.message)
+    assert outcome.stdout == ""
+
+
 def test_stdin_that_is_not_utf8_is_refused() -> None:
     text = replaced("vision", "caf\xe9").encode("latin-1")
     outcome = run_cli("diff", "-", "--namespace", "llm", stdin=text)
