@@ -101,6 +101,8 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
         raise duplicate_key_error(error, text, source) from None
     except (YAMLError, RecursionError) as error:
         raise yaml_error(error, text, source) from None
+    except ValueError as error:  # an integer past guards.MAX_INT_DIGITS
+        raise yaml_error(error, text, source) from None
     if "&" in text and "*" in text:
         check_recursive_aliases(text, source)
     documents = []
