@@ -166,17 +166,22 @@ def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: 
 def _splice_values(text: str, values_yaml: str) -> str:
     """Put the commented values document where the placeholder is, indented below it."""
     # The key keeps its quotes when the file quoted it (`"values":` in JSON-style YAML).
-    match = re.search(rf"^(?P<indent>[ ]*)([\"']?)values\2: {_PLACEHOLDER}$", text, re.M)
+    # A comment on the `values:` line (`values: # tuned for the GPU node`) stays on it.
+    match = re.search(
+        rf"^(?P<indent>[ ]*)([\"']?)values\2: {_PLACEHOLDER}(?P<comment>[ \t]+#[^\n]*)?$",
+        text,
+        re.M,
+    )
     assert match is not None, "placeholder lost while dumping the HelmRelease"
-    indent = match.group("indent")
+    indent, comment = match.group("indent"), match.group("comment") or ""
     if values_yaml.strip() in ("", "{}"):
-        block = f"{indent}values: {{}}"
+        block = f"{indent}values: {{}}{comment}"
     else:
         body = "\n".join(
             f"{indent}  {line}" if line.strip() else ""
             for line in values_yaml.rstrip("\n").split("\n")
         )
-        block = f"{indent}values:\n{body}"
+        block = f"{indent}values:{comment}\n{body}"
     return text[: match.start()] + block + text[match.end() :]
 
 
