@@ -188,7 +188,7 @@ def _needs_write(file: OutputFile) -> bool:
     if file.path.is_symlink():
         raise WriteError("is a symlink; not writing through it", _loc(file.path))
     try:
-        current = file.path.read_text(encoding="utf-8")
+        current = file.path.read_bytes().decode("utf-8")  # exact: CRLF stays CRLF
     except FileNotFoundError:
         if file.original is not None:
             raise WriteError("file disappeared since it was read", _loc(file.path)) from None

@@ -178,7 +178,7 @@ def _is_kustomization(path: Path) -> bool:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # exact: CRLF stays CRLF
     except (OSError, UnicodeDecodeError) as exc:
         raise WriteError(f"cannot read: {exc}", SourceLocation(str(path))) from exc
 
