@@ -43,7 +43,7 @@ quadratic); real repositories hold longer ones, which are read. 20,000 converts 
 if 0 < sys.get_int_max_str_digits() < MAX_INT_DIGITS:
     sys.set_int_max_str_digits(MAX_INT_DIGITS)
 
-_LONG_INTEGER = re.compile(r"[0-9_]{%d,}" % (MAX_INT_DIGITS + 1))
+_LONG_INTEGER = re.compile(rf"[0-9_]{{{MAX_INT_DIGITS + 1},}}")
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*)" with value', re.DOTALL)
 
 

@@ -24,8 +24,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scanner import ScannerError
 from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.scanner import ScannerError
 
 from appt2dispatch.errors import InputError
 from appt2dispatch.load.guards import (
