@@ -291,7 +291,7 @@ def _plan_release(
         suppress=context.suppress,
     )
     files = list(outcome.files)
-    if release.substitutions:
+    if release.substitutions or "${" in str(entry.summary.data):
         files = _keep_variables(context, entry, release, outcome, oci, shared)
     files = rename_colliding(planned, files, release.name)
     files = with_kustomization_entry(release.path, files)
@@ -309,12 +309,20 @@ def _keep_variables(
 ) -> list[OutputFile]:
     """The release's files with `${VAR}` kept where the human wrote it (module doc)."""
     from appt2dispatch import pipeline
-    from appt2dispatch.write.variables import keep_variables, placeholders_for
+    from appt2dispatch.write.variables import (
+        check_variables_kept,
+        keep_variables,
+        placeholders_for,
+        variable_forms,
+    )
 
     kept: list[OutputFile] | None = None
     placeholders: dict[str, str] = {}
+    forms: dict[str, str] = {}
     if "${" in str(entry.summary.data):
-        placeholders = placeholders_for(release.substitutions)
+        # Every variable the release names, also one only given a default (`${M:=x}`).
+        forms = variable_forms(release.document.data)
+        placeholders = placeholders_for({**dict.fromkeys(forms, ""), **release.substitutions})
         try:
             stand_in = _load(context, entry, placeholders)
             old = pipeline.render_old(stand_in, context.old_options)
@@ -329,4 +337,6 @@ def _keep_variables(
             stand_in, translation, ocirepository=oci, shared_ocirepository=shared
         )
     proven = list(outcome.files)
-    return keep_variables(release, outcome.translation.values, proven, kept, placeholders)
+    files = keep_variables(release, outcome.translation.values, proven, kept, placeholders, forms)
+    check_variables_kept(release, files)
+    return files
