@@ -612,3 +612,67 @@ def test_lanes_the_app_ignores_keep_its_default_lanes_with_a_warning(
     text_outcome = run_cli("diff", release.argument, "-n", "llm")
     assert "[warning]" in text_outcome.stdout
     assert "DISPATCH_LANE_CONFIG_JSON is invalid" in text_outcome.stdout
+
+
+# --- YAML that real repositories contain (issue 12 items 5-8, 10) ---------------------------
+
+NAMESPACED = RELEASE.replace("metadata:\n", "metadata:\n  namespace: llm\n")
+MERGE_KEYS = "            probes:\n" + (
+    "              readiness: {<<: &common {enabled: true, custom: true},"
+    " spec: {httpGet: {path: /healthz, port: 3000}}}\n"
+    "              liveness: {<<: *common, spec: {httpGet: {path: /healthz, port: 3000}}}\n"
+)
+REAL_WORLD_YAML = {
+    "merge-keys": NAMESPACED.replace("            env:\n", MERGE_KEYS + "            env:\n"),
+    "values-comment": NAMESPACED.replace("  values:\n", "  values: # tuned by hand\n"),
+    "5000-digit-integer": NAMESPACED
+    + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  n: x\n"
+    + "big: "
+    + "9" * 5000
+    + "\n",
+    "tabs": NAMESPACED.replace("  interval: 15m\n", "  interval: 15m\t\n").replace(
+        "            env:\n", "            env:\t# tab before a comment\n"
+    ),
+    "crlf": NAMESPACED.replace("\n", "\r\n"),
+}
+
+
+def verdict_of(path: str) -> str:
+    outcome = run_cli("diff", path, "--format", "json")
+    assert outcome.exit_code in (0, 1), outcome
+    return str(json.loads(outcome.stdout)["verdict"])
+
+
+@pytest.mark.parametrize("feature", sorted(REAL_WORLD_YAML))
+def test_real_world_yaml_gives_the_plain_verdict(tmp_path: Path, feature: str) -> None:
+    """Merge keys, a comment on `values:`, huge integers, tabs and CRLF are read (never
+    exit 3), give the verdict of the plain form, and migrate's patch keeps them."""
+    plain = release_file(tmp_path / "plain", NAMESPACED)
+    built = release_file(tmp_path / feature, "")
+    Path(built.argument).write_bytes(REAL_WORLD_YAML[feature].encode())
+    assert verdict_of(built.argument) == verdict_of(plain.argument)
+    outcome = run_cli("migrate", str(Path(built.argument).parent), "--format", "json")
+    if feature == "tabs":  # read, but not rewritable with the tab kept: exit 2 naming it
+        assert outcome.exit_code == 2, outcome
+        error = json.loads(outcome.stdout)["releases"][0]["error"]
+        assert "helmrelease.yaml:" in error and "tab" in error
+        return
+    assert outcome.exit_code == 0, outcome
+    patch = json.loads(outcome.stdout)["releases"][0]["patch"]
+    if feature == "values-comment":
+        assert "-  values: # tuned by hand" not in patch
+    if feature == "crlf":
+        release_part = patch.split("diff --git")[1]  # the edited release, not a new file
+        assert "helmrelease.yaml" in release_part.splitlines()[0]
+        lines = release_part.splitlines(True)
+        changed = [line for line in lines if line.startswith(("+ ", "- "))]
+        assert changed and all(line.endswith("\r\n") for line in changed)
+
+
+def test_an_integer_past_the_digit_limit_is_refused_at_its_line(tmp_path: Path) -> None:
+    from appt2dispatch.load.guards import MAX_INT_DIGITS
+
+    text = NAMESPACED + "---\nbig: " + "9" * (MAX_INT_DIGITS + 1) + "\n"
+    built = release_file(tmp_path, text, marker="big:", column=6)
+    outcome = run_cli("diff", built.argument)
+    assert_one_error_line(outcome, built, f"more than {MAX_INT_DIGITS} digits")

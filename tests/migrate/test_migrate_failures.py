@@ -240,3 +240,83 @@ def test_recovery_that_cannot_restore_a_file_says_what_is_left(shared_tree: Path
 
 def original_of(backup: Path) -> Path:
     return backup.with_name(backup.name[1:].removesuffix(".appt2dispatch-backup"))
+
+
+EXAMPLE_TREE = Path(__file__).resolve().parents[2] / "examples" / "home-ops"
+EXAMPLE_RELEASE = "kubernetes/apps/base/tools/dispatch/helmrelease.yaml"
+EXAMPLE_FLUX = "kubernetes/apps/main/tools/dispatch.yaml"
+EXAMPLE_ENV = '              DISPATCH_EXCLUDED_LABELS: "dependencies, on-hold"\n'
+
+
+def example_tree(tmp_path: Path, env: str, variables: str = "") -> Path:
+    import shutil
+
+    root = shutil.copytree(EXAMPLE_TREE, tmp_path / "home-ops")
+    release = root / EXAMPLE_RELEASE
+    text = release.read_text(encoding="utf-8")
+    for line in env.splitlines(keepends=True):  # the variable replaces the literal setting
+        name = line.split(":")[0].strip()
+        text = "".join(
+            kept for kept in text.splitlines(keepends=True) if kept.strip().split(":")[0] != name
+        )
+    release.write_text(text.replace(EXAMPLE_ENV, EXAMPLE_ENV + env), encoding="utf-8")
+    flux = root / EXAMPLE_FLUX
+    flux.write_text(
+        flux.read_text().replace("      APP: dispatch\n", "      APP: dispatch\n" + variables)
+    )
+    return root
+
+
+def test_a_variable_carried_through_keeps_its_text(tmp_path: Path) -> None:
+    """Issue 12 item 9: `${MODEL:=qwen3-8b}` was written back as `model: qwen3-8b`."""
+    root = example_tree(tmp_path, "              DISPATCH_GROOMER_MODEL: ${MODEL:=qwen3-8b}\n")
+    result = run_migrate(root, "--write")
+    assert result.exit_code == 0, result.output
+    written = (root / EXAMPLE_RELEASE).read_text(encoding="utf-8")
+    assert "model: ${MODEL:=qwen3-8b}" in written
+
+
+def test_a_variable_that_must_become_a_number_is_an_error_naming_it(tmp_path: Path) -> None:
+    """Issue 12 item 9: `"${SYNC_MS}"` was written back as `syncMs: 600000`, exit 0."""
+    root = example_tree(
+        tmp_path,
+        '              DISPATCH_SYNC_INTERVAL_MS: "${SYNC_MS}"\n',
+        '      SYNC_MS: "600000"\n',
+    )
+    before = snapshot(root)
+    result = run_migrate(root, "--write")
+    assert result.exit_code == 2, result.output
+    assert "${SYNC_MS}" in result.stdout
+    assert f"{EXAMPLE_RELEASE}:" in result.stdout  # file:line of the variable
+    assert snapshot(root) == before
+
+
+def test_crlf_release_patch_applies_and_the_write_keeps_crlf(tmp_path: Path) -> None:
+    """Issue 12 item 10: CRLF files were rewritten with LF; the patch failed `git apply`."""
+    import json
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = example_tree(tmp_path, "")
+    for path in root.rglob("*.yaml"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    outcome = run_migrate(root, "--format", "json")
+    assert outcome.exit_code == 0, outcome.output
+    patch = "".join(release["patch"] for release in json.loads(outcome.stdout)["releases"])
+    patch_file = tmp_path / "migration.patch"
+    patch_file.write_bytes(patch.encode("utf-8"))
+    check = subprocess.run(
+        ["git", "apply", "--check", str(patch_file)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    text_report = run_migrate(root)
+    assert "CRLF line endings" in text_report.stdout  # the printed patch says it won't apply
+    assert run_migrate(root, "--write").exit_code == 0
+    edited = (root / EXAMPLE_RELEASE).read_bytes()
+    assert edited.count(b"\r\n") == edited.count(b"\n")

@@ -16,15 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.errors import InputError
 from appt2dispatch.load import release_ocirepository
-from appt2dispatch.models import (
-    HelmRelease,
-    OutputFile,
-    SourceLocation,
-    Translation,
-    YamlDocument,
-)
+from appt2dispatch.models import HelmRelease, OutputFile, Translation, YamlDocument
 from appt2dispatch.translate.chart import CHART_URL
 from appt2dispatch.translate.values_doc import Draft, dump_yaml
 
@@ -294,7 +287,6 @@ def _in_place(edits: list[tuple[YamlDocument, str]]) -> list[OutputFile]:
         spans = [(_document_span(content, document), text) for document, text in replacements]
         newline = "\r\n" if _uses_crlf(content) else "\n"
         for (start, end), text in sorted(spans, reverse=True):
-            _check_rewritable(path, content, start, end)
             starts_with_marker = content[start:end].startswith("---")
             body = text.removeprefix("---\n").replace("\n", newline)
             content = (
@@ -311,21 +303,6 @@ def _uses_crlf(text: str) -> bool:
     """The file's line ending: CRLF when most of its lines end so (written back so)."""
     crlf = text.count("\r\n")
     return crlf > 0 and crlf * 2 >= text.count("\n")
-
-
-def _check_rewritable(path: Path, content: str, start: int, end: int) -> None:
-    """Refuse to rewrite a document with a tab the round-trip writer would turn into a
-    space (before a comment, after a value): it was read, but cannot be written back."""
-    from appt2dispatch.load.yamlio import tab_lines
-
-    lines = tab_lines(content[start:end])
-    if lines:
-        first = content.count("\n", 0, start) + lines[0]
-        raise InputError(
-            "a tab before a comment or after a value: the file cannot be rewritten with it "
-            "kept; replace the tab with spaces and run again",
-            SourceLocation(str(path), first),
-        )
 
 
 def _document_span(text: str, document: YamlDocument) -> tuple[int, int]:
