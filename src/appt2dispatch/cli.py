@@ -8,7 +8,7 @@ or usage (one line on stderr, no traceback unless --debug), 130 interrupted
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -219,11 +219,18 @@ class _Cli(click.Group):
     """The command group, with click's own messages and exits made the tool's:
     one masked line and exit 2 for a usage error, 130 on Ctrl-C (click: 'Aborted!', 1)."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = super().main(args, prog_name, complete_var, False, **extra)
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("appt2dispatch: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)

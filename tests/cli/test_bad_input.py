@@ -166,6 +166,26 @@ def service_port_is_a_list(tmp_path: Path) -> Built:
     return release_file(tmp_path, text, marker="port: [3000]", column=13)
 
 
+def infinite_number(tmp_path: Path) -> Built:
+    """Issue 12 item 16: was `invalid values JSON: invalid character 'I'`, no location."""
+    text = replaced(
+        "            env:\n", "            resources: {limits: {cpu: 1e999}}\n            env:\n"
+    )
+    return release_file(tmp_path, text, marker="resources:", column=34)
+
+
+def negative_port(tmp_path: Path) -> Built:
+    """Issue 12 item 16: the chart schema's message now carries the key's file:line."""
+    text = replaced("port: 3000", "port: -1")
+    return release_file(tmp_path, text, marker="port: -1", column=13)
+
+
+def numeric_name(tmp_path: Path) -> Built:
+    """Issue 12 item 16: was "the HelmRelease has no metadata.name"."""
+    text = replaced("  name: dispatch\nspec", "  name: 12345\nspec")
+    return release_file(tmp_path, text, marker="name: 12345", column=3)
+
+
 def surrogate_escape(tmp_path: Path) -> Built:
     text = replaced("DISPATCH_GROOMER_MODEL: vision", 'DISPATCH_GROOMER_MODEL: "\\ud83d"')
     return release_file(tmp_path, text, marker="DISPATCH_GROOMER_MODEL", column=15)
@@ -245,6 +265,8 @@ CASES = [
         Case(service_port_is_a_list, "`service.app.ports.http.port`"), id="port-is-a-list"
     ),
     pytest.param(Case(surrogate_escape, "surrogate"), id="surrogate-escape"),
+    pytest.param(Case(infinite_number, "not a finite number"), id="cpu-1e999"),
+    pytest.param(Case(numeric_name, "metadata.name must be a string"), id="name-12345"),
     pytest.param(
         Case(unresolved_variable, "DISPATCH_VERSION has no value"), id="unresolved-variable"
     ),
@@ -310,6 +332,13 @@ def test_chart_render_values_file_has_the_input_limits(tmp_path: Path, case: Cas
     outcome = run_cli("chart", "render", "-f", built.argument)
     assert_one_error_line(outcome, built, case.message)
     assert outcome.stdout == ""
+
+
+def test_chart_schema_error_names_the_source_key(tmp_path: Path) -> None:
+    """`diff` renders the new side: the chart's schema message gets the key's file:line."""
+    built = negative_port(tmp_path)
+    outcome = run_cli("diff", built.argument, "-n", "llm")
+    assert_one_error_line(outcome, built, "minimum: got -1")
 
 
 def test_stdin_that_is_not_utf8_is_refused() -> None:

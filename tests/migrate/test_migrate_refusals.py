@@ -87,6 +87,10 @@ def test_symlink_out_of_the_tree_is_neither_followed_nor_written(
     result = run_migrate(era_tree, "--write")
     assert result.exit_code == 0, result.output
     assert "symlink to a file outside the tree" in result.stdout
+    # Issue 12 item 17: a symlinked release directory gets its note too.
+    assert f"{apps / 'linked-dir'}: skipped: symlink to a directory outside the tree" in (
+        result.stdout
+    )
     assert result.stdout.count("\n== ") + result.stdout.startswith("== ") == 1
     assert snapshot(outside) == outside_before
     assert (apps / "linked-release.yaml").is_symlink()
