@@ -96,7 +96,7 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
     text = check_text(text, source)
     check_depth(text, source)
     try:
-        loaded, _ = load_all_round_trip(text)
+        loaded, _, read = load_all_round_trip(text)
     except DuplicateKeyError as error:
         raise duplicate_key_error(error, text, source) from None
     except (YAMLError, RecursionError) as error:
@@ -104,7 +104,7 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
     except ValueError as error:  # an integer past guards.MAX_INT_DIGITS
         raise yaml_error(error, text, source) from None
     if "&" in text and "*" in text:
-        check_recursive_aliases(text, source)
+        check_recursive_aliases(read, source)
     documents = []
     for index, data in enumerate(loaded):
         if data is None:
@@ -128,17 +128,33 @@ MAX_TAB_REPAIRS = 50
 them; ruamel's safe reader reads them) are read as spaces, up to this many per file."""
 
 
-def load_all_round_trip(text: str) -> tuple[list[Any], list[int]]:
-    """Round-trip documents of `text`, and the lines (1-based) of tabs read as spaces.
+def load_all_round_trip(text: str) -> tuple[list[Any], list[int], str]:
+    """Round-trip documents of `text`, the lines (1-based) of tabs read as spaces, and the
+    text as read (those tabs spaces).
 
     ruamel's round-trip scanner refuses a tab in the white space before a comment
     or after a plain value, which YAML allows: such a tab is read as one space (so
     every column stays where it was) and the load is retried.
     """
+    try:
+        return list(new_round_trip_yaml().load_all(text)), [], text
+    except ScannerError as error:
+        if _rejected_tab(error, text) is None:
+            raise
+    # Every such tab at once, kept when the result reads as the safe reader reads the
+    # original (a tab inside a block scalar is content: then one at a time below).
+    spaced = _TAB_BEFORE_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    try:
+        loaded = list(new_round_trip_yaml().load_all(spaced))
+        if loaded == list(fast_yaml().load_all(text)):
+            lines = {text.count("\n", 0, m.start()) + 1 for m in _TAB_BEFORE_COMMENT.finditer(text)}
+            return loaded, sorted(lines), spaced
+    except (YAMLError, ValueError):
+        pass
     repaired: list[int] = []
     while True:
         try:
-            return list(new_round_trip_yaml().load_all(text)), repaired
+            return list(new_round_trip_yaml().load_all(text)), repaired, text
         except ScannerError as error:
             start = _rejected_tab(error, text)
             if start is None or len(repaired) >= MAX_TAB_REPAIRS:
@@ -148,6 +164,9 @@ def load_all_round_trip(text: str) -> tuple[list[Any], list[int]]:
                 end += 1
             text = text[:start] + " " * (end - start) + text[end:]
             repaired.append(text.count("\n", 0, start) + 1)
+
+
+_TAB_BEFORE_COMMENT = re.compile(r"(?<=\S)[ ]*\t[ \t]*(?=#|\r?$)", re.M)
 
 
 def tab_lines(text: str) -> list[int]:
