@@ -51,3 +51,13 @@ def goldens_dir(shared_dir: Path) -> Path:
 @pytest.fixture
 def chart_dir() -> Path:
     return CHART_DIR
+
+
+@pytest.fixture(autouse=True)
+def private_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Locks and journals live in the user cache (write.lock): give each test its own."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, WriteError
-from appt2dispatch.models import LintMessage, LintResult, LintSeverity, SourceLocation
+from appt2dispatch.models import LintMessage, LintResult, LintSeverity
 from appt2dispatch.render.dispatch_chart import (
     bundled_chart_dir,
     parse_manifests,
@@ -113,30 +113,21 @@ def render_chart_text(
 
 
 def read_values_file(path: Path) -> dict[str, Any]:
-    """A Helm values file as plain data (an empty file is `{}`)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """A Helm values file as plain data (an empty file is `{}`).
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read values file: {exc}", SourceLocation(str(path))) from exc
-    try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        location = SourceLocation(
-            str(path),
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-        )
-        raise InputError(f"invalid YAML: {exc.problem}", location) from exc
-    except YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", SourceLocation(str(path))) from exc
-    if data is None:
+    Read with the manifests' guards (size, binary, encoding, nesting depth, alias
+    bombs): `-f /dev/zero` or a billion-laughs file is refused, not expanded.
+    """
+    from appt2dispatch.load.yamlio import read_documents, to_plain
+
+    documents = read_documents(path)
+    if not documents:
         return {}
+    if len(documents) > 1:
+        raise InputError("a values file must hold one YAML document", documents[1].location)
+    data = to_plain(documents[0].data)
     if not isinstance(data, dict):
-        raise InputError("a values file must hold a mapping", SourceLocation(str(path)))
+        raise InputError("a values file must hold a mapping", documents[0].location)
     return data
 
 

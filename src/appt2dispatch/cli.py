@@ -1,13 +1,14 @@
 """Command line: the only module that imports click, prints or exits.
 
 Exit codes: 0 no behaviour change, 1 behaviour change or blocker, 2 bad input
-or usage (one line on stderr, no traceback unless --debug), 3 internal error.
+or usage (one line on stderr, no traceback unless --debug), 130 interrupted
+(Ctrl-C), 3 internal error (a bug: no input may cause it).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from appt2dispatch.errors import Appt2DispatchError, InputError, WriteError
 APP_TEMPLATE_OCI = "oci://ghcr.io/bjw-s-labs/helm/app-template"
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -60,8 +62,9 @@ def _parse_substitutions(pairs: tuple[str, ...]) -> dict[str, str]:
     result: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"expected K=V, got {pair!r}", param_hint="--substitute")
+        if not sep or not key:  # the argument is not echoed: it may be the secret itself
+            missing = "no '='" if not sep else "no name before '='"
+            raise click.BadParameter(f"expected NAME=VALUE ({missing})", param_hint="--substitute")
         result[key] = value
     return result
 
@@ -277,7 +280,39 @@ def _build_old(
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Cli(click.Group):
+    """The command group, with click's own messages and exits made the tool's:
+    one masked line and exit 2 for a usage error, 130 on Ctrl-C (click: 'Aborted!', 1)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("appt2dispatch: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            click.echo(f"appt2dispatch: error: {_one_line(exc)}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line(exc: click.ClickException) -> str:
+    message = " ".join(_mask(exc.format_message()).split())
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        message += f" (see '{exc.ctx.command_path} --help')"
+    return message
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="appt2dispatch")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def cli(debug: bool) -> None:
@@ -369,7 +404,7 @@ def _write_text(path: Path, content: str) -> None:
     from appt2dispatch.models import OutputFile
     from appt2dispatch.write import write_all_or_nothing
 
-    write_all_or_nothing([OutputFile(path, content)], journal_dir=path.parent.resolve())
+    write_all_or_nothing([OutputFile(path, content)], root=path.parent)
 
 
 @cli.command()
@@ -503,7 +538,7 @@ def translate(
             files = pipeline.output_files(loaded, translation, out_dir=target)
             if output_format == "json":
                 files = [_as_json_values(file, translation) for file in files]
-            written = write_all_or_nothing(files, journal_dir=target.resolve())
+            written = write_all_or_nothing(files, root=target)
             for path in written:
                 click.echo(f"wrote {path}")
             click.echo(f"note: {_kustomization_hint([file.path for file in files])}", err=True)

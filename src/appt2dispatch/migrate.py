@@ -89,13 +89,12 @@ def migrate_tree(
     `only`: consider just the releases in these files (a pull request's changes).
     """
     from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
-    from appt2dispatch.write.atomic import JOURNAL_NAME
-    from appt2dispatch.write.lock import LOCK_NAME
+    from appt2dispatch.write.lock import journal_path
 
-    # A plain dry run touches nothing, not even a lock file. One that finds what a
-    # killed run left (a journal to roll back, a lock file) locks first: the
-    # writer may still be running.
-    needs_lock = write or any((root / name).exists() for name in (JOURNAL_NAME, LOCK_NAME))
+    # A plain dry run touches nothing, not even a lock file. One that finds the
+    # journal a killed run left (outside the tree: see write.lock) locks first:
+    # the writer may still be running.
+    needs_lock = write or journal_path(root).exists()
     lock = tree_lock(root, required=write) if needs_lock else contextlib.nullcontext(False)
     with lock as locked:
         recovered = locked and recover_interrupted_write(root)
@@ -113,7 +112,7 @@ def migrate_tree(
         if refused is not None:
             return MigrationResult(plan, write, refused=refused, recovered=recovered)
         try:
-            written = write_all_or_nothing(plan.files, journal_dir=root)
+            written = write_all_or_nothing(plan.files, root=root, locked=True)
         except WriteError as exc:
             return MigrationResult(plan, write, write_error=exc, recovered=recovered)
     return MigrationResult(plan, write, tuple(written), recovered=recovered)
@@ -292,7 +291,7 @@ def _plan_release(
         suppress=context.suppress,
     )
     files = list(outcome.files)
-    if release.substitutions:
+    if release.substitutions or "${" in str(entry.summary.data):
         files = _keep_variables(context, entry, release, outcome, oci, shared)
     files = rename_colliding(planned, files, release.name)
     files = with_kustomization_entry(release.path, files)
@@ -310,12 +309,20 @@ def _keep_variables(
 ) -> list[OutputFile]:
     """The release's files with `${VAR}` kept where the human wrote it (module doc)."""
     from appt2dispatch import pipeline
-    from appt2dispatch.write.variables import keep_variables, placeholders_for
+    from appt2dispatch.write.variables import (
+        check_variables_kept,
+        keep_variables,
+        placeholders_for,
+        variable_forms,
+    )
 
     kept: list[OutputFile] | None = None
     placeholders: dict[str, str] = {}
+    forms: dict[str, str] = {}
     if "${" in str(entry.summary.data):
-        placeholders = placeholders_for(release.substitutions)
+        # Every variable the release names, also one only given a default (`${M:=x}`).
+        forms = variable_forms(release.document.data)
+        placeholders = placeholders_for({**dict.fromkeys(forms, ""), **release.substitutions})
         try:
             stand_in = _load(context, entry, placeholders)
             old = pipeline.render_old(stand_in, context.old_options)
@@ -330,4 +337,6 @@ def _keep_variables(
             stand_in, translation, ocirepository=oci, shared_ocirepository=shared
         )
     proven = list(outcome.files)
-    return keep_variables(release, outcome.translation.values, proven, kept, placeholders)
+    files = keep_variables(release, outcome.translation.values, proven, kept, placeholders, forms)
+    check_variables_kept(release, files)
+    return files

@@ -6,9 +6,10 @@ data or raises an Appt2DispatchError.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from appt2dispatch.errors import InputError
 from appt2dispatch.models import (
@@ -16,6 +17,7 @@ from appt2dispatch.models import (
     OutputFile,
     Rendered,
     Report,
+    SourceLocation,
     Translation,
     YamlDocument,
 )
@@ -259,18 +261,61 @@ def render_new(
     release: HelmRelease, translation: Translation, options: TranslateOptions | None = None
 ) -> Rendered:
     """The new side, rendered from exactly the chart the translation's OCIRepository names."""
+    from appt2dispatch.errors import RenderError
     from appt2dispatch.render.dispatch_chart import render_dispatch
 
     options = options or TranslateOptions()
-    return render_dispatch(
-        translation.values,
-        release_name=release.release_name,
-        namespace=release.namespace,
-        chart_version=translation.chart_version,
-        url=translation.chart_url,
-        local_chart=options.dispatch_chart,
-        assume_unchanged=options.assume_chart_unchanged,
-    )
+    try:
+        return render_dispatch(
+            translation.values,
+            release_name=release.release_name,
+            namespace=release.namespace,
+            chart_version=translation.chart_version,
+            url=translation.chart_url,
+            local_chart=options.dispatch_chart,
+            assume_unchanged=options.assume_chart_unchanged,
+        )
+    except RenderError as exc:
+        source = _schema_error_source(release, exc.message) if exc.location is None else None
+        if source is None:
+            raise
+        raise RenderError(exc.message, source) from exc
+
+
+def _schema_error_source(release: HelmRelease, message: str) -> SourceLocation | None:
+    """Where in the HelmRelease the value a chart schema error names came from: the
+    first values key with the error's last key name and value (`port: -1`), else the
+    first key with that value, else the values block. None: not a schema error."""
+    import re
+
+    from appt2dispatch.load.yamlio import locate
+
+    found = re.search(r"at '(?P<pointer>/[^']*)': [^-]*?got (?P<got>[^,]+?)(?:,| -|$)", message)
+    if found is None:
+        return None
+    values_keys: list[Any] = ["spec", "values"]
+    fallback = locate(release.document, values_keys)
+    last = found.group("pointer").rsplit("/", 1)[-1]
+    got = found.group("got").strip()
+    spec = release.document.data.get("spec") if isinstance(release.document.data, dict) else None
+    values = spec.get("values") if isinstance(spec, dict) else None
+    leaves = list(_leaves(values, []))
+    for wanted_key in (last, None):
+        for keys, value in leaves:
+            if (wanted_key is None or (keys and str(keys[-1]) == wanted_key)) and str(value) == got:
+                return locate(release.document, [*values_keys, *keys])
+    return fallback
+
+
+def _leaves(node: Any, keys: list[Any]) -> Iterator[tuple[list[Any], Any]]:
+    if isinstance(node, dict):
+        for key, item in node.items():
+            yield from _leaves(item, [*keys, key])
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _leaves(item, [*keys, index])
+    else:
+        yield keys, node
 
 
 def output_files(

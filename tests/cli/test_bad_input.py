@@ -166,6 +166,26 @@ def service_port_is_a_list(tmp_path: Path) -> Built:
     return release_file(tmp_path, text, marker="port: [3000]", column=13)
 
 
+def infinite_number(tmp_path: Path) -> Built:
+    """Issue 12 item 16: was `invalid values JSON: invalid character 'I'`, no location."""
+    text = replaced(
+        "            env:\n", "            resources: {limits: {cpu: 1e999}}\n            env:\n"
+    )
+    return release_file(tmp_path, text, marker="resources:", column=34)
+
+
+def negative_port(tmp_path: Path) -> Built:
+    """Issue 12 item 16: the chart schema's message now carries the key's file:line."""
+    text = replaced("port: 3000", "port: -1")
+    return release_file(tmp_path, text, marker="port: -1", column=13)
+
+
+def numeric_name(tmp_path: Path) -> Built:
+    """Issue 12 item 16: was "the HelmRelease has no metadata.name"."""
+    text = replaced("  name: dispatch\nspec", "  name: 12345\nspec")
+    return release_file(tmp_path, text, marker="name: 12345", column=3)
+
+
 def surrogate_escape(tmp_path: Path) -> Built:
     text = replaced("DISPATCH_GROOMER_MODEL: vision", 'DISPATCH_GROOMER_MODEL: "\\ud83d"')
     return release_file(tmp_path, text, marker="DISPATCH_GROOMER_MODEL", column=15)
@@ -245,6 +265,8 @@ CASES = [
         Case(service_port_is_a_list, "`service.app.ports.http.port`"), id="port-is-a-list"
     ),
     pytest.param(Case(surrogate_escape, "surrogate"), id="surrogate-escape"),
+    pytest.param(Case(infinite_number, "not a finite number"), id="cpu-1e999"),
+    pytest.param(Case(numeric_name, "metadata.name must be a string"), id="name-12345"),
     pytest.param(
         Case(unresolved_variable, "DISPATCH_VERSION has no value"), id="unresolved-variable"
     ),
@@ -291,6 +313,32 @@ def test_translate_writes_nothing_for_bad_input(tmp_path: Path, case: Case) -> N
     assert_one_error_line(outcome, built, case.message)
     assert not out.exists()
     assert snapshot(tmp_path) == before
+
+
+CHART_RENDER_CASES = [
+    pytest.param(Case(alias_bomb, "alias bomb"), id="alias-bomb"),
+    pytest.param(Case(deep_nesting, "nested deeper than"), id="deep-nesting"),
+    pytest.param(Case(too_large, "-byte limit"), id="too-large"),
+    pytest.param(Case(endless_device, "-byte limit"), id="endless-device"),
+    pytest.param(Case(binary, "binary content"), id="binary"),
+    pytest.param(Case(duplicate_key, 'duplicate key "interval"'), id="duplicate-key"),
+]
+
+
+@pytest.mark.parametrize("case", CHART_RENDER_CASES)
+def test_chart_render_values_file_has_the_input_limits(tmp_path: Path, case: Case) -> None:
+    """Issue 12 item 14: `chart render -f` reads values with the manifests' guards."""
+    built = case.build(tmp_path)
+    outcome = run_cli("chart", "render", "-f", built.argument)
+    assert_one_error_line(outcome, built, case.message)
+    assert outcome.stdout == ""
+
+
+def test_chart_schema_error_names_the_source_key(tmp_path: Path) -> None:
+    """`diff` renders the new side: the chart's schema message gets the key's file:line."""
+    built = negative_port(tmp_path)
+    outcome = run_cli("diff", built.argument, "-n", "llm")
+    assert_one_error_line(outcome, built, "minimum: got -1")
 
 
 def test_stdin_that_is_not_utf8_is_refused() -> None:
@@ -413,16 +461,81 @@ def test_migrate_of_a_file_is_a_usage_error(tmp_path: Path) -> None:
         ),
         pytest.param(("frobnicate",), "No such command 'frobnicate'", id="unknown-command"),
         pytest.param(("diff", "x.yaml", "--format", "xml"), "'xml' is not one of", id="bad-choice"),
-        pytest.param(("diff", "x.yaml", "--substitute", "NOEQUALS"), "expected K=V", id="bad-k=v"),
+        pytest.param(
+            ("diff", "x.yaml", "--substitute", "NOEQUALS"), "expected NAME=VALUE", id="bad-k=v"
+        ),
         pytest.param(("diff",), "Missing argument 'HELMRELEASE'", id="missing-argument"),
     ],
 )
-def test_usage_errors_exit_2_with_clicks_message(args: tuple[str, ...], message: str) -> None:
+def test_usage_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    """Issue 12 item 16: click's usage errors are one line like every other error."""
     outcome = run_cli(*args)
     assert outcome.exit_code == 2
+    assert outcome.stderr.startswith(ERROR_PREFIX), outcome.stderr
+    assert outcome.stderr.count("\n") == 1, outcome.stderr
     assert message in outcome.stderr
-    assert "Usage:" in outcome.stderr
     assert "Traceback" not in outcome.stderr
+
+
+def test_substitute_without_equals_does_not_echo_the_argument() -> None:
+    """Issue 12 item 13: `--substitute ghp_...` (no '=') is refused without echoing it."""
+    token = "ghp_Zk3mQ9xR2vT8wL5nB7cY4dF6hJ1sP0aG2eK9"
+    for argument in (token, "hunter2"):
+        outcome = run_cli("diff", "x.yaml", "--substitute", argument)
+        assert outcome.exit_code == 2
+        assert argument not in outcome.stderr + outcome.stdout
+        assert token[4:20] not in outcome.stderr
+        assert "expected NAME=VALUE (no '=')" in outcome.stderr
+
+
+def test_ctrl_c_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12 item 15: an interrupt is 130, not click's 'Aborted!' and 1 (a behaviour change)."""
+    from appt2dispatch import pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "render_old", interrupted)
+    release = tmp_path / "helmrelease.yaml"
+    release.write_text(RELEASE)
+    outcome = run_cli("diff", str(release), "-n", "llm")
+    assert outcome.exit_code == 130
+    assert "Aborted!" not in outcome.stderr
+    assert outcome.stderr.strip() == "appt2dispatch: interrupted"
+
+
+def test_process_interrupted_by_sigint_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    release = tmp_path / "helmrelease.yaml"
+    release.write_text(RELEASE)
+    script = (
+        "import time, sys\n"
+        "from appt2dispatch import pipeline\n"
+        "def slow(*a, **k):\n"
+        "    print('started', flush=True); time.sleep(60)\n"
+        "pipeline.render_old = slow\n"
+        "from appt2dispatch.cli import main\n"
+        "sys.argv = ['appt2dispatch', 'diff', sys.argv[1], '-n', 'llm']\n"
+        "main()\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(release)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "started\n"
+    time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Aborted!" not in stderr
 
 
 # --- as a real process: no traceback, exit 2; --debug shows it --------------------------
@@ -528,3 +641,67 @@ def test_lanes_the_app_ignores_keep_its_default_lanes_with_a_warning(
     text_outcome = run_cli("diff", release.argument, "-n", "llm")
     assert "[warning]" in text_outcome.stdout
     assert "DISPATCH_LANE_CONFIG_JSON is invalid" in text_outcome.stdout
+
+
+# --- YAML that real repositories contain (issue 12 items 5-8, 10) ---------------------------
+
+NAMESPACED = RELEASE.replace("metadata:\n", "metadata:\n  namespace: llm\n")
+MERGE_KEYS = "            probes:\n" + (
+    "              readiness: {<<: &common {enabled: true, custom: true},"
+    " spec: {httpGet: {path: /healthz, port: 3000}}}\n"
+    "              liveness: {<<: *common, spec: {httpGet: {path: /healthz, port: 3000}}}\n"
+)
+REAL_WORLD_YAML = {
+    "merge-keys": NAMESPACED.replace("            env:\n", MERGE_KEYS + "            env:\n"),
+    "values-comment": NAMESPACED.replace("  values:\n", "  values: # tuned by hand\n"),
+    "5000-digit-integer": NAMESPACED
+    + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  n: x\n"
+    + "big: "
+    + "9" * 5000
+    + "\n",
+    "tabs": NAMESPACED.replace("  interval: 15m\n", "  interval: 15m\t\n").replace(
+        "            env:\n", "            env:\t# tab before a comment\n"
+    ),
+    "crlf": NAMESPACED.replace("\n", "\r\n"),
+}
+
+
+def verdict_of(path: str) -> str:
+    outcome = run_cli("diff", path, "--format", "json")
+    assert outcome.exit_code in (0, 1), outcome
+    return str(json.loads(outcome.stdout)["verdict"])
+
+
+@pytest.mark.parametrize("feature", sorted(REAL_WORLD_YAML))
+def test_real_world_yaml_gives_the_plain_verdict(tmp_path: Path, feature: str) -> None:
+    """Merge keys, a comment on `values:`, huge integers, tabs and CRLF are read (never
+    exit 3), give the verdict of the plain form, and migrate's patch keeps them."""
+    plain = release_file(tmp_path / "plain", NAMESPACED)
+    built = release_file(tmp_path / feature, "")
+    Path(built.argument).write_bytes(REAL_WORLD_YAML[feature].encode())
+    assert verdict_of(built.argument) == verdict_of(plain.argument)
+    outcome = run_cli("migrate", str(Path(built.argument).parent), "--format", "json")
+    if feature == "tabs":  # read, but not rewritable with the tab kept: exit 2 naming it
+        assert outcome.exit_code == 2, outcome
+        error = json.loads(outcome.stdout)["releases"][0]["error"]
+        assert "helmrelease.yaml:" in error and "tab" in error
+        return
+    assert outcome.exit_code == 0, outcome
+    patch = json.loads(outcome.stdout)["releases"][0]["patch"]
+    if feature == "values-comment":
+        assert "-  values: # tuned by hand" not in patch
+    if feature == "crlf":
+        release_part = patch.split("diff --git")[1]  # the edited release, not a new file
+        assert "helmrelease.yaml" in release_part.splitlines()[0]
+        lines = release_part.splitlines(True)
+        changed = [line for line in lines if line.startswith(("+ ", "- "))]
+        assert changed and all(line.endswith("\r\n") for line in changed)
+
+
+def test_an_integer_past_the_digit_limit_is_refused_at_its_line(tmp_path: Path) -> None:
+    from appt2dispatch.load.guards import MAX_INT_DIGITS
+
+    text = NAMESPACED + "---\nbig: " + "9" * (MAX_INT_DIGITS + 1) + "\n"
+    built = release_file(tmp_path, text, marker="big:", column=6)
+    outcome = run_cli("diff", built.argument)
+    assert_one_error_line(outcome, built, f"more than {MAX_INT_DIGITS} digits")

@@ -148,3 +148,91 @@ def test_refusal_quoting_a_secret_is_masked(release: Path) -> None:
     assert outcome.exit_code == 2, outcome
     assert "DISPATCH_AGENT_TOKEN" in outcome.stderr
     assert_no_secret(outcome)
+
+
+# Issue 12 item 13: credentials recognisable only by the variable's name.
+NAMED_SECRETS = {
+    "DISPATCH_AUTH_PASSWORD": "hunter2",
+    "DISPATCH_SESSION_SECRET": "correct horse battery staple",
+    "SMTP_PASS": "s3cr3tpw",
+    "DB_CREDENTIALS": "dbuser:dbpass99",
+    "AUTH_HEADER": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+    "DISPATCH_SLACK_URL": "https://hooks.slack.com/services/T0AB12CD/B0EF34GH/Xq7Zr2Lm9vTn4KwP7sYb3Hc",
+}
+NAMED_LEAKS = ("hunter2", "battery staple", "s3cr3tpw", "dbpass99", "eyJzdWIiOiIxIn0", "Xq7Zr2Lm9v")
+
+
+@pytest.fixture
+def named_release(tmp_path: Path) -> Path:
+    marker = "              DISPATCH_GROOMER_MODEL: vision\n"
+    env = "".join(f'              {name}: "{value}"\n' for name, value in NAMED_SECRETS.items())
+    text = RELEASE.replace(marker, marker + env).replace(
+        "metadata:\n", "metadata:\n  namespace: llm\n"
+    )
+    path = tmp_path / "release" / "helmrelease.yaml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diff", "--format", "json"),
+        ("diff", "--format", "markdown"),
+        ("translate",),
+        ("render", "--side", "old"),
+        ("render", "--side", "new"),
+    ],
+    ids="-".join,
+)
+def test_credentials_known_by_their_name_are_masked(
+    named_release: Path, args: tuple[str, ...]
+) -> None:
+    outcome = run_cli(args[0], str(named_release), *args[1:])
+    assert outcome.exit_code == 0, outcome
+    for leak in NAMED_LEAKS:
+        assert leak not in outcome.stdout + outcome.stderr, f"{leak!r} printed"
+    assert "DISPATCH_AUTH_PASSWORD" in outcome.stdout
+
+
+def test_migrate_dry_run_patch_masks_credentials_known_by_their_name(named_release: Path) -> None:
+    outcome = run_cli("migrate", str(named_release.parent), "--format", "markdown")
+    assert outcome.exit_code == 0, outcome
+    for leak in NAMED_LEAKS:
+        assert leak not in outcome.stdout + outcome.stderr, f"{leak!r} printed"
+
+
+def test_a_megabyte_line_is_masked_in_linear_time() -> None:
+    """Issue 12 item 12: masking was quadratic (a 40,000-character value took 139 s)."""
+    import time
+
+    from appt2dispatch.masking import mask_text
+
+    shapes = {
+        "one word": "A" * 1_000_000,
+        "assignments": "A=" * 500_000,
+        "url": "a://u:" + "x" * 1_000_000,
+        "jwt-like": "eyJ-" * 250_000,
+        "quoted": 'X: "' * 250_000,
+        "env value": "DISPATCH_AGENT_TOKEN: " + "Zq8vN3xR7t " * 90_000,
+    }
+    for shape, line in shapes.items():
+        started = time.perf_counter()
+        mask_text(line)
+        elapsed = time.perf_counter() - started
+        # Generous for a shared machine; the quadratic version took minutes on these.
+        assert elapsed < 3, f"{shape}: {elapsed:.1f}s"
+
+
+def test_diff_with_a_long_env_value_is_quick(release: Path) -> None:
+    import time
+
+    text = release.read_text(encoding="utf-8").replace(
+        "DISPATCH_GROOMER_MODEL: vision", "DISPATCH_GROOMER_MODEL: " + "Ab1" * 40_000
+    )
+    release.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    outcome = run_cli("diff", str(release), "-n", "llm", "--format", "markdown")
+    assert outcome.exit_code in (0, 1), outcome
+    assert time.perf_counter() - started < 60  # was 139 s

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 import string
 from typing import Any
 
@@ -370,3 +371,46 @@ def wrong_text() -> st.SearchStrategy[str]:
         YAMLISH_TEXT,
         release_text(wrong_document()),
     )
+
+
+# YAML features real repositories use (issue 12). Each rewrites a block-style dump
+# without changing what it means: a valid release must keep its verdict.
+BIG_NUMBER_DOCUMENT = (
+    "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  n: x\n"
+    "big: " + "9" * 5000 + "\n"
+)
+YAML_FEATURES = ("merge-keys", "anchors", "comments", "tabs", "big-numbers", "crlf")
+
+
+def with_yaml_features(text: str, features: frozenset[str]) -> str:
+    """`text` (a block-style dump) rewritten with `features`, meaning unchanged."""
+    if "merge-keys" in features:
+        text = re.sub(
+            r"^( *)kind: OCIRepository$",
+            r"\1<<: &ref {kind: OCIRepository}",
+            text,
+            count=1,
+            flags=re.M,
+        )
+        text = re.sub(r"^( *)repository: (\S+)$", r"\1<<: {repository: \2}", text, flags=re.M)
+    if "anchors" in features:
+        text = re.sub(r"^( *)interval: (\S+)$", r"\1interval: &every \2", text, count=1, flags=re.M)
+    lines = text.split("\n")
+    if "tabs" in features:  # after every value (and before the comment below)
+        lines = [f"{line}\t" if line.strip() else line for line in lines]
+    if "comments" in features:  # on every line, `values:` included
+        lines = [f"{line}  # note" if line.strip() else line for line in lines]
+    text = "\n".join(lines)
+    if "big-numbers" in features:
+        text += BIG_NUMBER_DOCUMENT
+    if "crlf" in features:
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+@st.composite
+def featured_release_text(draw: st.DrawFn) -> tuple[str, str]:
+    """(plain block-style text, the same release with real-world YAML features)."""
+    plain = dump_yaml(draw(valid_release()))
+    features = frozenset(draw(st.sets(st.sampled_from(YAML_FEATURES), min_size=1)))
+    return plain, with_yaml_features(plain, features)

@@ -32,6 +32,7 @@ from fuzz.strategies import (
     NAMESPACE,
     almost_valid_release,
     dump_yaml,
+    featured_release_text,
     release_text,
     valid_release,
     wrong_text,
@@ -98,6 +99,18 @@ def test_valid_release_translates_without_behavior_change(text: str) -> None:
         if finding.klass in ("behavior", "blocker")
     ]
     assert outcome.report.verdict == "no-behavior-change", "\n".join(changed)
+
+
+@examples(25)
+@given(texts=featured_release_text())
+def test_real_world_yaml_features_keep_the_verdict(texts: tuple[str, str]) -> None:
+    """Merge keys, anchors, comments on every line, tabs, 5,000-digit integers and CRLF:
+    a valid release gives the verdict of its plain form (issue 12)."""
+    plain, featured = texts
+    expected = run_diff(load_release(SOURCE, namespace=NAMESPACE, text=plain))
+    actual = run_diff(load_release(SOURCE, namespace=NAMESPACE, text=featured))
+    assert actual.report.verdict == expected.report.verdict == "no-behavior-change"
+    assert actual.translation.values == expected.translation.values
 
 
 # Strings YAML parsers disagree on (go-yaml, which Helm and Flux use, versus ruamel):

@@ -113,9 +113,13 @@ def test_symlinks_never_lead_out_of_the_root(tmp_path: Path) -> None:
         "inside-link.yaml",
         "real.yaml",
     ]
-    (note,) = index.notes
-    assert note.location is not None and note.location.path.endswith("link.yaml")
-    assert "outside the tree" in note.message
+    file_note, directory_note = sorted(index.notes, key=lambda note: str(note.location))
+    assert file_note.location is not None and file_note.location.path.endswith("link.yaml")
+    assert "symlink to a file outside the tree" in file_note.message
+    # Issue 12 item 17: a symlinked directory leaving the tree is noted too.
+    assert directory_note.location is not None
+    assert directory_note.location.path.endswith("linked-dir")
+    assert "symlink to a directory outside the tree" in directory_note.message
 
 
 def test_hidden_non_yaml_and_oversized_files_are_skipped(tmp_path: Path) -> None:

@@ -97,3 +97,31 @@ def test_variable_name_from_a_finding_path() -> None:
     assert variable_name("stringData[API_TOKEN]") == "API_TOKEN"
     assert variable_name("spec.replicas") == "replicas"
     assert variable_name("") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("DISPATCH_AUTH_PASSWORD: hunter2", "hunter2"),
+        ("APP_SECRET: correct horse battery staple", "horse battery"),
+        ('"NEXTAUTH_SECRET": "correct horse"', "correct horse"),
+        ("SMTP_PASS=pw1", "pw1"),
+        ("DB_CREDENTIALS: user:pw", "user:pw"),
+        ('AUTH_HEADER: "Bearer abcdefgh12345678"', "abcdefgh12345678"),
+        ("curl -H 'Authorization: Bearer abcdefgh12345678'", "abcdefgh12345678"),
+        ("see https://hooks.slack.com/services/T00/B00/XXXXXXXX now", "B00/XXXXXXXX"),
+        ("- name: DB_PASSWORD\n  value: short", "short"),
+    ],
+)
+def test_credentials_known_by_their_name_are_masked(text: str, secret: str) -> None:
+    masked = mask_text(text)
+    assert secret not in masked
+    assert MASK in masked
+    assert mask_text(masked) == masked
+
+
+def test_flags_and_references_under_a_secret_name_stay_readable() -> None:
+    for text in ("DB_PASSWORD: ${DB_PASSWORD}", "APP_SECRET: true", "X_TOKEN: ''"):
+        assert mask_text(text) == text
+    assert mask_value("hunter2", "DISPATCH_AUTH_PASSWORD") == MASK
+    assert mask_value("basic", "DISPATCH_AUTH_MODE") == "basic"

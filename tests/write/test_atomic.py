@@ -14,7 +14,7 @@ import pytest
 from appt2dispatch.errors import WriteError
 from appt2dispatch.models import OutputFile
 from appt2dispatch.write import recover_interrupted_write, tree_lock, write_all_or_nothing
-from appt2dispatch.write.atomic import JOURNAL_NAME
+from appt2dispatch.write.lock import journal_path
 
 
 def make_tree(tmp_path: Path) -> tuple[list[Path], dict[Path, bytes]]:
@@ -42,7 +42,7 @@ def assert_untouched(tmp_path: Path, paths: list[Path], before: dict[Path, bytes
 
 def test_writes_every_file_and_cleans_up(tmp_path: Path) -> None:
     paths, _ = make_tree(tmp_path)
-    changed = write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+    changed = write_all_or_nothing(planned(paths), root=tmp_path)
     assert changed == paths
     assert [p.read_text() for p in paths] == [f"new: {i}\n" for i in range(4)]
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in paths]
@@ -52,7 +52,7 @@ def test_unchanged_content_is_not_rewritten(tmp_path: Path) -> None:
     path = tmp_path / "same.yaml"
     path.write_text("a: 1\n")
     mtime = path.stat().st_mtime_ns
-    assert write_all_or_nothing([OutputFile(path, "a: 1\n", "a: 1\n")], journal_dir=tmp_path) == []
+    assert write_all_or_nothing([OutputFile(path, "a: 1\n", "a: 1\n")], root=tmp_path) == []
     assert path.stat().st_mtime_ns == mtime
 
 
@@ -60,7 +60,7 @@ def test_read_only_target_writes_nothing(tmp_path: Path) -> None:
     paths, before = make_tree(tmp_path)
     paths[2].chmod(0o444)
     with pytest.raises(WriteError, match="read-only"):
-        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+        write_all_or_nothing(planned(paths), root=tmp_path)
     assert_untouched(tmp_path, paths, before)
 
 
@@ -79,7 +79,7 @@ def test_rename_failure_on_third_file_rolls_back(
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(WriteError, match="Permission denied"):
-        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+        write_all_or_nothing(planned(paths), root=tmp_path)
     monkeypatch.setattr(os, "replace", real_replace)
     assert_untouched(tmp_path, paths, before)
 
@@ -99,7 +99,7 @@ def test_disk_full_while_staging_writes_nothing(
 
     monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(WriteError, match="No space left"):
-        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+        write_all_or_nothing(planned(paths), root=tmp_path)
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert_untouched(tmp_path, paths, before)
 
@@ -109,7 +109,7 @@ def test_file_edited_since_read_is_refused(tmp_path: Path) -> None:
     files = planned(paths)
     paths[1].write_text("edited by someone else\n")
     with pytest.raises(WriteError, match="changed on disk"):
-        write_all_or_nothing(files, journal_dir=tmp_path)
+        write_all_or_nothing(files, root=tmp_path)
     assert paths[0].read_text().startswith("# original 0")
 
 
@@ -132,12 +132,12 @@ def test_process_killed_between_renames_is_rolled_back_next_run(tmp_path: Path) 
         root = Path({str(tmp_path)!r})
         paths = [root / f"file{{i}}.yaml" for i in range(4)]
         files = [OutputFile(p, "new\\n", p.read_text() if p.exists() else None) for p in paths]
-        write_all_or_nothing(files, journal_dir=root)
+        write_all_or_nothing(files, root=root)
         """
     )
     result = subprocess.run([sys.executable, "-c", script], check=False)
     assert result.returncode == 9
-    assert (tmp_path / JOURNAL_NAME).exists()
+    assert journal_path(tmp_path).exists()
     assert paths[0].read_text() == "new\n"  # half-written: the journal must undo it
     assert recover_interrupted_write(tmp_path) is True
     assert_untouched(tmp_path, paths, before)
@@ -152,7 +152,7 @@ def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Path)
         pass  # pragma: no cover - never entered
     with tree_lock(tmp_path):
         pass  # released: can be taken again
-    assert not (tmp_path / ".appt2dispatch.lock").exists()
+    assert not list(tmp_path.iterdir())  # nothing in the tree: the lock lives in the cache
 
 
 def test_stale_backup_from_an_old_run_never_replaces_a_file(
@@ -168,7 +168,7 @@ def test_stale_backup_from_an_old_run_never_replaces_a_file(
 
     monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(WriteError, match="No space left"):
-        write_all_or_nothing(planned(paths), journal_dir=tmp_path)
+        write_all_or_nothing(planned(paths), root=tmp_path)
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert_untouched(tmp_path, paths, before)
 
@@ -179,7 +179,7 @@ def test_symlink_target_is_not_written_through(tmp_path: Path) -> None:
     link = tmp_path / "link.yaml"
     link.symlink_to(real.name)
     with pytest.raises(WriteError, match="symlink"):
-        write_all_or_nothing([OutputFile(link, "a: 2\n", "a: 1\n")], journal_dir=tmp_path)
+        write_all_or_nothing([OutputFile(link, "a: 2\n", "a: 1\n")], root=tmp_path)
     assert real.read_text() == "a: 1\n"
     assert link.is_symlink()
 
@@ -187,9 +187,7 @@ def test_symlink_target_is_not_written_through(tmp_path: Path) -> None:
 def test_the_same_target_twice_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "x.yaml"
     with pytest.raises(WriteError, match="planned twice"):
-        write_all_or_nothing(
-            [OutputFile(target, "a\n"), OutputFile(target, "b\n")], journal_dir=tmp_path
-        )
+        write_all_or_nothing([OutputFile(target, "a\n"), OutputFile(target, "b\n")], root=tmp_path)
     assert not target.exists()
 
 
@@ -212,7 +210,7 @@ def test_new_file_recovery_removes_only_what_this_write_created(tmp_path: Path) 
         os.fsync = dying_fsync
         root = Path({str(tmp_path)!r})
         files = [OutputFile(root / name, name + "\\n") for name in ("ours.yaml", "theirs.yaml")]
-        write_all_or_nothing(files, journal_dir=root)
+        write_all_or_nothing(files, root=root)
         """
     )
     assert subprocess.run([sys.executable, "-c", script], check=False).returncode == 9

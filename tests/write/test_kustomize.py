@@ -41,3 +41,32 @@ def test_creates_the_list_when_missing() -> None:
 def test_bad_kustomization_is_an_input_error(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         add_resources(text, ["./x.yaml"], source="k.yaml")
+
+
+def test_only_the_extended_list_changes() -> None:
+    """Issue 12 item 11: other keys keep their indentation; a trailing comment stays last."""
+    text = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        "labels:\n"
+        "- pairs:\n"
+        "    app: dispatch\n"
+        "resources:\n"
+        "- ./helmrelease.yaml   # the release\n"
+        "# - ./disabled.yaml\n"
+        "components:\n"
+        "    - ../../components/common\n"
+    )
+    updated = add_resources(text, ["./ocirepository.yaml"], source="k.yaml")
+    assert updated == text.replace("# the release\n", "# the release\n- ./ocirepository.yaml\n")
+
+
+def test_crlf_kustomization_stays_crlf() -> None:
+    text = ORIGINAL.replace("\n", "\r\n")
+    updated = add_resources(text, ["./ocirepository.yaml"], source="k.yaml")
+    assert updated == text + "  - ./ocirepository.yaml\r\n"
+
+
+def test_a_flow_list_is_extended() -> None:
+    updated = add_resources("resources: [./a.yaml]\n", ["./b.yaml"], source="k.yaml")
+    assert updated == "resources: [./a.yaml, ./b.yaml]\n"

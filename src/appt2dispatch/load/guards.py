@@ -7,6 +7,7 @@ share them without import cycles.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -35,6 +36,14 @@ MAX_EXPANDED_NODES = 250_000
 MAX_DEPTH = 100
 """Nesting levels a document may have: ruamel's pure scanner is quadratic in flow depth."""
 
+MAX_INT_DIGITS = 20_000
+"""Digits an integer may have. Python refuses more than 4,300 by default (str <-> int is
+quadratic); real repositories hold longer ones, which are read. 20,000 converts in ms."""
+
+if 0 < sys.get_int_max_str_digits() < MAX_INT_DIGITS:
+    sys.set_int_max_str_digits(MAX_INT_DIGITS)
+
+_LONG_INTEGER = re.compile(rf"[0-9_]{{{MAX_INT_DIGITS + 1},}}")
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(?P<key>.*)" with value', re.DOTALL)
 
 
@@ -67,6 +76,16 @@ def check_depth(text: str, source: str, limit: int = MAX_DEPTH) -> None:
 
 def yaml_error(error: BaseException, text: str, source: str) -> InputError:
     """One located line for any ruamel parse failure."""
+    if isinstance(error, ValueError) and "digits" in str(error):
+        found = _LONG_INTEGER.search(text)
+        line, column = (None, None)
+        if found is not None:
+            line = text.count("\n", 0, found.start()) + 1
+            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        return InputError(
+            f"invalid YAML: an integer has more than {MAX_INT_DIGITS} digits",
+            at(source, line, column),
+        )
     if isinstance(error, RecursionError):
         return InputError("invalid YAML: nesting too deep", at(source))
     if isinstance(error, ReaderError):

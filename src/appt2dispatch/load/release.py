@@ -12,6 +12,7 @@ Substitution: see `postbuild`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -150,6 +151,11 @@ def _resolve(
     where = document.location
     metadata = plain.get("metadata")
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    if name is not None and not isinstance(name, str):
+        raise ReleaseError(
+            f"metadata.name must be a string, not {_type_name(name)} ({name!r}): quote it",
+            locate(document, ["metadata", "name"]),
+        )
     if not isinstance(name, str) or not name:
         raise ReleaseError("the HelmRelease has no metadata.name", where)
     spec = plain.get("spec")
@@ -163,6 +169,7 @@ def _resolve(
             f"spec.values must be a mapping, not {_type_name(inline)}",
             locate(document, ["spec", "values"]),
         )
+    _check_finite(inline, document, ["spec", "values"])
     summary = IndexedDocument(
         document.path, document.index, where.line or 1, where.column or 1, plain
     )
@@ -390,9 +397,29 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return "a string"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
     return "null" if value is None else f"a {type(value).__name__}"
 
 
 def _inside(path: Path, root: Path) -> bool:
     here, base = os.path.abspath(path), os.path.abspath(root)
     return here == base or here.startswith(base + os.sep)
+
+
+def _check_finite(node: Any, document: YamlDocument, keys: list[Any]) -> None:
+    """Refuse an infinite or NaN number (`cpu: 1e999`, `.inf`) at its key: Helm receives
+    values as JSON, which cannot hold one."""
+    if isinstance(node, float) and not math.isfinite(node):
+        dotted = ".".join(str(key) for key in keys[2:])
+        raise ReleaseError(
+            f"`{dotted}` is {node}, not a finite number (Helm's values are JSON, which has "
+            "none); quote it or write the intended quantity",
+            locate(document, keys),
+        )
+    if isinstance(node, Mapping):
+        for key, item in node.items():
+            _check_finite(item, document, [*keys, key])
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_finite(item, document, [*keys, index])

@@ -450,7 +450,14 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
     for path in _yaml_files(root, recursive):
         where = SourceLocation(str(path))
         real = os.path.realpath(path)
-        if real != root_real and not real.startswith(root_real + os.sep):
+        outside = real != root_real and not real.startswith(root_real + os.sep)
+        if path.is_dir():  # a symlinked directory: never followed, noted when it leaves
+            if outside:
+                notes.append(
+                    Note("skipped: symlink to a directory outside the tree", where, "warning")
+                )
+            continue
+        if outside:
             notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
             continue
         try:
@@ -501,6 +508,9 @@ def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         if not recursive:
             subdirectories[:] = []
+        for name in subdirectories:  # os.walk lists symlinked directories, never enters them
+            if os.path.islink(os.path.join(directory, name)):
+                yield Path(directory) / name
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(YAML_SUFFIXES):
                 yield Path(directory) / name

@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.scanner import ScannerError
 
 from appt2dispatch.errors import InputError
 from appt2dispatch.load.guards import (
@@ -94,15 +95,16 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
     """Every non-empty document of `text` (e.g. stdin); `source` names it in errors."""
     text = check_text(text, source)
     check_depth(text, source)
-    yaml = new_round_trip_yaml()
     try:
-        loaded = list(yaml.load_all(text))
+        loaded, _, read = load_all_round_trip(text)
     except DuplicateKeyError as error:
         raise duplicate_key_error(error, text, source) from None
     except (YAMLError, RecursionError) as error:
         raise yaml_error(error, text, source) from None
+    except ValueError as error:  # an integer past guards.MAX_INT_DIGITS
+        raise yaml_error(error, text, source) from None
     if "&" in text and "*" in text:
-        check_recursive_aliases(text, source)
+        check_recursive_aliases(read, source)
     documents = []
     for index, data in enumerate(loaded):
         if data is None:
@@ -119,6 +121,81 @@ def read_documents_text(text: str, *, source: str, path: Path | None = None) -> 
             )
         )
     return documents
+
+
+MAX_TAB_REPAIRS = 50
+"""Tabs before a comment or after a value that the round-trip scanner rejects (YAML allows
+them; ruamel's safe reader reads them) are read as spaces, up to this many per file."""
+
+
+def load_all_round_trip(text: str) -> tuple[list[Any], list[int], str]:
+    """Round-trip documents of `text`, the lines (1-based) of tabs read as spaces, and the
+    text as read (those tabs spaces).
+
+    ruamel's round-trip scanner refuses a tab in the white space before a comment
+    or after a plain value, which YAML allows: such a tab is read as one space (so
+    every column stays where it was) and the load is retried.
+    """
+    try:
+        return list(new_round_trip_yaml().load_all(text)), [], text
+    except ScannerError as error:
+        if _rejected_tab(error, text) is None:
+            raise
+    # Every such tab at once, kept when the result reads as the safe reader reads the
+    # original (a tab inside a block scalar is content: then one at a time below).
+    spaced = _TAB_BEFORE_COMMENT.sub(lambda m: " " * len(m.group()), text)
+    try:
+        loaded = list(new_round_trip_yaml().load_all(spaced))
+        if loaded == list(fast_yaml().load_all(text)):
+            lines = {text.count("\n", 0, m.start()) + 1 for m in _TAB_BEFORE_COMMENT.finditer(text)}
+            return loaded, sorted(lines), spaced
+    except (YAMLError, ValueError):
+        pass
+    repaired: list[int] = []
+    while True:
+        try:
+            return list(new_round_trip_yaml().load_all(text)), repaired, text
+        except ScannerError as error:
+            start = _rejected_tab(error, text)
+            if start is None or len(repaired) >= MAX_TAB_REPAIRS:
+                raise
+            end = start
+            while end < len(text) and text[end] in " \t":
+                end += 1
+            text = text[:start] + " " * (end - start) + text[end:]
+            repaired.append(text.count("\n", 0, start) + 1)
+
+
+_TAB_BEFORE_COMMENT = re.compile(r"(?<=\S)[ ]*\t[ \t]*(?=#|\r?$)", re.M)
+
+
+def tab_lines(text: str) -> list[int]:
+    """Lines where a tab the round-trip writer cannot reproduce was read (see above)."""
+    try:
+        return load_all_round_trip(text)[1]
+    except (YAMLError, ValueError, RecursionError):
+        return []
+
+
+def _rejected_tab(error: ScannerError, text: str) -> int | None:
+    """Where the white-space run holding the rejected tab starts, when only a comment
+    or the end of the line follows it."""
+    mark = error.problem_mark
+    if mark is None or "'\\t'" not in str(error.problem):
+        return None
+    index = mark.index
+    if not (0 <= index < len(text)) or text[index] != "\t":
+        return None
+    start = index
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    end = index
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    if start == 0 or text[start - 1] == "\n":
+        return None  # indentation: a tab there is an error indeed
+    rest = text[end : end + 1]
+    return start if rest in ("", "\n", "\r", "#") else None
 
 
 def check_scalars(data: Any, source: str) -> None:

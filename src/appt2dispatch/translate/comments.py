@@ -84,6 +84,8 @@ def _index_keys(
     """Line -> deepest values path starting there; end-of-line comments of scalar keys."""
     if isinstance(node, Mapping) and hasattr(node, "lc"):
         for key in node:
+            if key not in node.lc.data:  # merged in by `<<:`: its line is the anchor's
+                continue
             line = node.lc.key(key)[0]
             child = (*path, str(key))
             key_lines[line] = child

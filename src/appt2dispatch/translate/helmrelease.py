@@ -165,17 +165,22 @@ def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: 
 def _splice_values(text: str, values_yaml: str) -> str:
     """Put the commented values document where the placeholder is, indented below it."""
     # The key keeps its quotes when the file quoted it (`"values":` in JSON-style YAML).
-    match = re.search(rf"^(?P<indent>[ ]*)([\"']?)values\2: {_PLACEHOLDER}$", text, re.M)
+    # A comment on the `values:` line (`values: # tuned for the GPU node`) stays on it.
+    match = re.search(
+        rf"^(?P<indent>[ ]*)([\"']?)values\2: {_PLACEHOLDER}(?P<comment>[ \t]+#[^\n]*)?$",
+        text,
+        re.M,
+    )
     assert match is not None, "placeholder lost while dumping the HelmRelease"
-    indent = match.group("indent")
+    indent, comment = match.group("indent"), match.group("comment") or ""
     if values_yaml.strip() in ("", "{}"):
-        block = f"{indent}values: {{}}"
+        block = f"{indent}values: {{}}{comment}"
     else:
         body = "\n".join(
             f"{indent}  {line}" if line.strip() else ""
             for line in values_yaml.rstrip("\n").split("\n")
         )
-        block = f"{indent}values:\n{body}"
+        block = f"{indent}values:{comment}\n{body}"
     return text[: match.start()] + block + text[match.end() :]
 
 
@@ -272,7 +277,7 @@ def _in_place(edits: list[tuple[YamlDocument, str]]) -> list[OutputFile]:
     files = []
     for path, replacements in by_path.items():
         try:
-            original = path.read_text(encoding="utf-8")
+            original = path.read_bytes().decode("utf-8")  # exact: CRLF stays CRLF
         except (OSError, UnicodeDecodeError):
             files.append(OutputFile(path, "".join(text for _, text in replacements)))
             continue
@@ -280,14 +285,24 @@ def _in_place(edits: list[tuple[YamlDocument, str]]) -> list[OutputFile]:
         bom = _BOM if original.startswith(_BOM) else ""
         content = original[len(bom) :]
         spans = [(_document_span(content, document), text) for document, text in replacements]
+        newline = "\r\n" if _uses_crlf(content) else "\n"
         for (start, end), text in sorted(spans, reverse=True):
             starts_with_marker = content[start:end].startswith("---")
-            body = text.removeprefix("---\n")
+            body = text.removeprefix("---\n").replace("\n", newline)
             content = (
-                content[:start] + ("---\n" if starts_with_marker else "") + body + content[end:]
+                content[:start]
+                + ("---" + newline if starts_with_marker else "")
+                + body
+                + content[end:]
             )
         files.append(OutputFile(path, bom + content, original))
     return files
+
+
+def _uses_crlf(text: str) -> bool:
+    """The file's line ending: CRLF when most of its lines end so (written back so)."""
+    crlf = text.count("\r\n")
+    return crlf > 0 and crlf * 2 >= text.count("\n")
 
 
 def _document_span(text: str, document: YamlDocument) -> tuple[int, int]:

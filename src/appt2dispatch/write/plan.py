@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from appt2dispatch.errors import WriteError
+from appt2dispatch.errors import InputError, WriteError
 from appt2dispatch.models import HelmRelease, OutputFile, SourceLocation, YamlDocument
 
 NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
@@ -135,6 +135,25 @@ def check_targets(root: Path, files: Iterable[OutputFile]) -> None:
             raise WriteError("is a symlink (or under one); not writing through it", where)
         if file.original is None and os.path.lexists(absolute):
             raise WriteError("a new file would replace one already there", where)
+        _check_tabs_kept(file)
+
+
+def _check_tabs_kept(file: OutputFile) -> None:
+    """Refuse a rewrite that would turn a tab before a comment or after a value (read,
+    as YAML allows; the round-trip writer cannot reproduce it) into a space."""
+    from appt2dispatch.load.yamlio import tab_lines
+
+    if file.original is None or file.original == file.content or "\t" not in file.original:
+        return
+    kept = set(file.content.splitlines())
+    original_lines = file.original.splitlines()
+    for number in tab_lines(file.original):
+        if original_lines[number - 1] not in kept:
+            raise InputError(
+                "a tab before a comment or after a value: the file cannot be rewritten with "
+                "it kept; replace the tab with spaces and run again",
+                SourceLocation(str(file.path), number),
+            )
 
 
 def unified_diff(root: Path, files: Iterable[OutputFile]) -> str:
@@ -178,7 +197,7 @@ def _is_kustomization(path: Path) -> bool:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # exact: CRLF stays CRLF
     except (OSError, UnicodeDecodeError) as exc:
         raise WriteError(f"cannot read: {exc}", SourceLocation(str(path))) from exc
 

@@ -54,6 +54,12 @@ def format_migration(result: MigrationResult, output_format: str) -> str:
         patch, masked = _patch(plan.root, release.files)
         if masked:
             body += "\n(credentials in the patch are masked: it will not apply as printed)\n"
+        if "\r" in patch:  # a terminal or a PR comment would not keep the CRs
+            patch = patch.replace("\r", "")
+            body += (
+                "\n(the files use CRLF line endings, shown here as LF: this patch will not "
+                "apply as printed; `--format json` has the exact one)\n"
+            )
         if markdown:
             fenced = f"\n```diff\n{patch}```\n" if patch else ""
             parts.append(f"## {heading}\n\n{body}{fenced}")

@@ -14,6 +14,7 @@ substituting it, sees the proven documents and values.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,11 @@ from appt2dispatch.models import HelmRelease, OutputFile
 
 PLACEHOLDER = "appt2dispatchvar{}x"  # a DNS label: a variable may be part of a name
 
-_Edit = tuple[int, int, int, str]  # line, column, length of the old scalar, new scalar
+_Edit = tuple[int, int, int, str]
+# `${NAME}`, `${NAME:=default}`...: one level (a nested default is not kept by form).
+_REFERENCE = re.compile(
+    r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>[^${}]*)\}"
+)  # line, column, length of the old scalar, new scalar
 
 
 class _UnplaceableError(ValueError):
@@ -37,12 +42,64 @@ def placeholders_for(variables: Mapping[str, str]) -> dict[str, str]:
     return {name: PLACEHOLDER.format(i) for i, name in enumerate(sorted(variables))}
 
 
+def variable_forms(data: Any) -> dict[str, str]:
+    """Variable name -> the `${...}` text the release writes it as (`${MODEL:=qwen3-8b}`),
+    for every variable its strings reference; `${NAME}` when written in several forms."""
+    forms: dict[str, str] = {}
+    for _, text in _strings(data, ()):
+        for match in _REFERENCE.finditer(text):
+            name = match.group("name")
+            seen = forms.setdefault(name, match.group(0))
+            if seen != match.group(0):
+                forms[name] = "${" + name + "}"
+    return forms
+
+
+def check_variables_kept(release: HelmRelease, files: Sequence[OutputFile]) -> None:
+    """Refuse (ReleaseError naming it) a `${VAR}` of the release's values that the rewritten
+    HelmRelease no longer holds: written substituted, it would silently stop following
+    the Flux variable (a value that must become a number, a list, a lane)."""
+    from appt2dispatch.load.yamlio import locate
+
+    spec = release.document.data.get("spec") if isinstance(release.document.data, Mapping) else {}
+    values = spec.get("values") if isinstance(spec, Mapping) else None
+    written = next((file.content for file in files if file.path == release.path), None)
+    if values is None or written is None:
+        return
+    for keys, text in _strings(values, ("spec", "values")):
+        for match in _REFERENCE.finditer(text):
+            if match.group(0) not in written:
+                dotted = ".".join(str(key) for key in keys[2:])
+                raise ReleaseError(
+                    f"postBuild variable {match.group(0)} in `{dotted}` cannot be kept in the "
+                    "rewritten values (there it must become a number, a list or a lane, or is "
+                    "rebuilt from several values); it would be written substituted. Write its "
+                    "value in place of the variable, or migrate this release by hand",
+                    locate(release.document, keys),
+                )
+
+
+def _strings(node: Any, keys: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if isinstance(node, str):
+        if "${" in node:
+            found.append((keys, node))
+    elif isinstance(node, Mapping):
+        for key, item in node.items():
+            found.extend(_strings(item, (*keys, key)))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(_strings(item, (*keys, index)))
+    return found
+
+
 def keep_variables(
     release: HelmRelease,
     proven_values: Mapping[str, Any],
     proven: Sequence[OutputFile],
     stand_in: Sequence[OutputFile] | None,
     placeholders: Mapping[str, str],
+    forms: Mapping[str, str] | None = None,
 ) -> list[OutputFile]:
     """`proven` files with `${VAR}` text put back where the stand-in shows it belongs.
 
@@ -57,7 +114,9 @@ def keep_variables(
         for position in range(pairs):
             file, kept = files[position], stand_in[position]
             try:
-                content = _with_variables(file.content, kept.content, placeholders, variables)
+                content = _with_variables(
+                    file.content, kept.content, placeholders, variables, forms or {}
+                )
             except _UnplaceableError:
                 raise _variables_lost(release) from None
             files[position] = OutputFile(file.path, content, file.original)
@@ -72,10 +131,12 @@ def keep_variables(
     return files
 
 
-def restore_variables(text: str, placeholders: Mapping[str, str]) -> str:
-    """`text` with each placeholder back to the `${VAR}` it stood for."""
+def restore_variables(
+    text: str, placeholders: Mapping[str, str], forms: Mapping[str, str] | None = None
+) -> str:
+    """`text` with each placeholder back to the `${VAR}` (or its `forms` text) it stood for."""
     for variable, placeholder in placeholders.items():
-        text = text.replace(placeholder, "${" + variable + "}")
+        text = text.replace(placeholder, (forms or {}).get(variable, "${" + variable + "}"))
     return text
 
 
@@ -95,17 +156,22 @@ class _Context:
     placeholders: Mapping[str, str]
     variables: Mapping[str, str]
     lines: list[str]
+    forms: Mapping[str, str]
 
 
 def _with_variables(
-    proven: str, stand_in: str, placeholders: Mapping[str, str], variables: Mapping[str, str]
+    proven: str,
+    stand_in: str,
+    placeholders: Mapping[str, str],
+    variables: Mapping[str, str],
+    forms: Mapping[str, str],
 ) -> str:
     from appt2dispatch.load.yamlio import read_documents_text
 
     proven_documents = read_documents_text(proven, source="the translated file")
     stand_in_documents = read_documents_text(stand_in, source="the stand-in translation")
     lines = proven.splitlines(keepends=True)
-    context = _Context(placeholders, variables, lines)
+    context = _Context(placeholders, variables, lines, forms)
     edits: list[_Edit] = []
     for left, right in zip(proven_documents, stand_in_documents, strict=False):
         _collect(left.data, right.data, context, edits)
@@ -130,7 +196,7 @@ def _collect(proven: Any, stand_in: Any, context: _Context, edits: list[_Edit]) 
     flow = bool(proven.fa.flow_style())
     for left, right, (line, column) in children:
         if isinstance(left, str) and isinstance(right, str):
-            restored = restore_variables(right, context.placeholders)
+            restored = restore_variables(right, context.placeholders, context.forms)
             text = context.lines[line][column:]
             edit = _scalar_edit(left, restored, context.variables, text, flow)
             if edit is not None:
