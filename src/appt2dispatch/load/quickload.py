@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,13 +74,27 @@ def scan_documents(text: str, *, source: str) -> list[ScannedDocument]:
     """Plain data of every non-empty document of `text`, fast."""
     text = check_text(text, source)
     try:
-        documents = _Builder(source).build(fast_yaml().parse(text))
+        documents = _Builder(source).build(parse_events(text))
         for document in documents:
             if document.has_aliases:  # without aliases the size is bounded by the text
                 check_expansion(document.data, source)
     except (YAMLError, RecursionError, InputError):
         return _scan_round_trip(text, source)
     return documents
+
+
+def parse_events(text: str) -> Iterator[Any]:
+    """Parser events of `text` from libyaml directly when `ruamel.yaml.clib` is there.
+
+    `YAML.parse` builds a loader class per call (and keeps a record of every stream
+    it parsed): over a thousand files that costs more than the parsing.
+    """
+    try:
+        from _ruamel_yaml import CParser  # ruamel.yaml.clib
+    except ImportError:  # pragma: no cover - the pure parser, as ruamel itself falls back
+        return fast_yaml().parse(text)
+    parser = CParser(text)
+    return iter(parser.get_event, None)
 
 
 def resolve_plain_scalar(text: str) -> Any:

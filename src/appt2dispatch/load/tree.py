@@ -273,12 +273,24 @@ class TreeIndex:
                 reach.setdefault(target, namespace)
 
     def _files_in(self, directory: str, *, recursive: bool) -> list[str]:
+        if not recursive:
+            return list(self._by_directory.get(directory, ()))
         prefix = directory + os.sep
         return [
             path
-            for path in self._by_file
-            if path.startswith(prefix) and (recursive or os.sep not in path[len(prefix) :])
+            for folder, paths in self._by_directory.items()
+            if folder == directory or folder.startswith(prefix)
+            for path in paths
         ]
+
+    @cached_property
+    def _by_directory(self) -> dict[str, tuple[str, ...]]:
+        """Indexed files per directory, in discovery order (a directory's files are
+        contiguous in it): per-directory lookups stay linear in a large tree."""
+        grouped: dict[str, list[str]] = {}
+        for path in self._by_file:
+            grouped.setdefault(os.path.dirname(path), []).append(path)
+        return {directory: tuple(paths) for directory, paths in grouped.items()}
 
     def _inside_root(self, path: str) -> bool:
         root = os.path.abspath(self.root)
@@ -318,10 +330,13 @@ class TreeIndex:
         target = self._summary_of(ocirepository)
         if target is None:
             return []
+        # A chartRef resolves only to an OCIRepository of its own name: others are
+        # passed over before the (costlier) namespace-aware lookup.
         return [
             entry
             for entry in self.helmreleases
-            if (found := self.ocirepository_summary_for(entry.summary)) is not None
+            if _ref_name(entry.chart_ref) == target.name
+            and (found := self.ocirepository_summary_for(entry.summary)) is not None
             and found.key == target.key
         ]
 
@@ -439,6 +454,12 @@ def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(YAML_SUFFIXES):
                 yield Path(directory) / name
+
+
+def _ref_name(ref: Mapping[str, Any] | None) -> str | None:
+    """The name a chartRef looks up (`named` treats a non-string as no name)."""
+    name = ref.get("name") if ref is not None else None
+    return name if isinstance(name, str) else None
 
 
 def _compatible(wanted: str | None, actual: str | None) -> bool:
