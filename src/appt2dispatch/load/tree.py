@@ -32,7 +32,7 @@ from appt2dispatch.load.kustomize import (
     kustomize_namespace,
     resolve_flux_path,
 )
-from appt2dispatch.load.quickload import scan_documents
+from appt2dispatch.load.quickload import is_wellformed, may_hold_indexed_kind, scan_documents
 from appt2dispatch.load.yamlio import MAX_FILE_BYTES, read_documents, read_text
 from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
 
@@ -62,6 +62,9 @@ class TreeIndex:
     documents: tuple[IndexedDocument, ...]
     errors: tuple[InputError, ...] = ()
     notes: tuple[Note, ...] = ()
+    deferred: frozenset[str] = frozenset()
+    """Absolute paths of well-formed files the pre-scan found no indexed kind in:
+    parsed only when `documents_in` asks for them."""
     _round_trip: dict[str, list[YamlDocument]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -161,7 +164,25 @@ class TreeIndex:
         raise InputError("document changed on disk during discovery", summary.location)
 
     def documents_in(self, path: Path) -> tuple[IndexedDocument, ...]:
-        return self._by_file.get(os.path.abspath(path), ())
+        key = os.path.abspath(path)
+        if key in self.deferred:
+            return self._deferred_documents(key)
+        return self._by_file.get(key, ())
+
+    def _deferred_documents(self, key: str) -> tuple[IndexedDocument, ...]:
+        memo_key = ("deferred", key)
+        if memo_key not in self._memo:
+            try:
+                scanned = scan_documents(read_text(Path(key)), source=key)
+            except InputError:
+                scanned = []
+            self._memo[memo_key] = tuple(
+                IndexedDocument(Path(key), doc.index, doc.line, doc.column, doc.data)
+                for doc in scanned
+                if isinstance(doc.data, Mapping)
+            )
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
 
     # --- Flux grouping -------------------------------------------------------------------
 
@@ -397,10 +418,10 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
     documents: list[IndexedDocument] = []
     errors: list[InputError] = []
     notes: list[Note] = []
+    deferred: list[str] = []
     for path in _yaml_files(root, recursive):
         where = SourceLocation(str(path))
-        real = os.path.realpath(path)
-        if real != root_real and not real.startswith(root_real + os.sep):
+        if _leaves_root(path, root_real):
             notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
             continue
         try:
@@ -417,7 +438,15 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
                     )
                 )
                 continue
-            scanned = scan_documents(read_text(path), source=str(path))
+            text = read_text(path)
+            if (
+                path.name not in KUSTOMIZATION_FILES
+                and not may_hold_indexed_kind(text)
+                and is_wellformed(text)
+            ):
+                deferred.append(os.path.abspath(path))
+                continue
+            scanned = scan_documents(text, source=str(path))
         except InputError as error:
             errors.append(error)
             continue
@@ -429,7 +458,7 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
             for doc in scanned
             if isinstance(doc.data, Mapping)
         )
-    return TreeIndex(root, tuple(documents), tuple(errors), tuple(notes))
+    return TreeIndex(root, tuple(documents), tuple(errors), tuple(notes), frozenset(deferred))
 
 
 def load_release_from_tree(
@@ -444,6 +473,19 @@ def load_release_from_tree(
     from appt2dispatch.load.release import resolve_tree_entry
 
     return resolve_tree_entry(index, entry, namespace, substitutions)
+
+
+def _leaves_root(path: Path, root_real: str) -> bool:
+    """Whether `path` resolves outside the tree. The walk never enters a linked
+    directory, so only a link at the file itself can lead out: one lstat, and a
+    realpath only for links."""
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return False
+    except OSError:
+        return False  # gone or unreadable: the stat below reports it
+    real = os.path.realpath(path)
+    return real != root_real and not real.startswith(root_real + os.sep)
 
 
 def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
