@@ -194,10 +194,28 @@ class _Builder:
     def build(self, events: Any) -> list[ScannedDocument]:
         documents: list[ScannedDocument] = []
         index = -1
+        stack = self.stack
         for event in events:
             kind = type(event)
             if kind is ScalarEvent:
-                self._add(_scalar_value(event), event)
+                value = _scalar_value(event)
+                if stack and not event.anchor:
+                    # The common case inline (a list item, a key, a new string key's
+                    # value); everything else goes through `_add`.
+                    frame = stack[-1]
+                    parent = frame.container
+                    if isinstance(parent, list):
+                        parent.append(value)
+                        continue
+                    key = frame.key
+                    if key is _NO_KEY:
+                        frame.key = value
+                        continue
+                    if type(key) is str and key != "<<" and key not in parent:
+                        frame.key = _NO_KEY
+                        parent[key] = value
+                        continue
+                self._add(value, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 container: dict[str, Any] | list[Any] = {} if kind is MappingStartEvent else []
                 if event.anchor:
