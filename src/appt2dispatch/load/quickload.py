@@ -89,12 +89,14 @@ def parse_events(text: str) -> Iterator[Any]:
     `YAML.parse` builds a loader class per call (and keeps a record of every stream
     it parsed): over a thousand files that costs more than the parsing.
     """
+    events: Iterator[Any]
     try:
-        from _ruamel_yaml import CParser  # ruamel.yaml.clib
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # clib
     except ImportError:  # pragma: no cover - the pure parser, as ruamel itself falls back
-        return fast_yaml().parse(text)
-    parser = CParser(text)
-    return iter(parser.get_event, None)
+        events = fast_yaml().parse(text)
+        return events
+    events = iter(CParser(text).get_event, None)
+    return events
 
 
 # Every kind the tree index is asked for contains one of these words; a file with
@@ -125,7 +127,7 @@ def is_wellformed(text: str) -> bool:
     Without `ruamel.yaml.clib` this says False, so the caller parses in full.
     """
     try:
-        from _ruamel_yaml import CParser
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover
         return False
     try:
