@@ -17,6 +17,10 @@ of the per-pair ratios.
   (the cost must follow the dispatch releases, not the other files);
 - peak memory (max RSS) of every child process (target < 250 MB).
 
+With `--instructions`, each command (and the floor) also runs once under
+`valgrind --tool=callgrind`, and its instruction count is printed with its ratio
+to the floor's: a figure a busy machine does not move, for deciding what to change.
+
 Bytecode is cached as for an installed package (PYTHONDONTWRITEBYTECODE is unset
 and a warm-up run precedes the timed ones). Uses ../shared when it is beside the
 checkout, else the bundled example.
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -157,6 +162,25 @@ def paired(command: tuple[str, ...], runs: int) -> Figure:
     )
 
 
+def instructions(command: tuple[str, ...]) -> int | None:
+    """Instructions `command` executes (callgrind), or None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    # Go's asynchronous preemption signals trip callgrind; the count is the same without.
+    env = {**CHILD_ENV, "GODEBUG": "asyncpreemptoff=1"}
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "callgrind.out"
+        proc = subprocess.run(
+            (valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", *command),
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+    found = re.search(rb"Collected : (\d+)", proc.stderr)
+    return int(found.group(1)) if found else None
+
+
 def with_namespace_if_needed(command: tuple[str, ...]) -> tuple[str, ...]:
     """`command`, plus `--namespace llm` only if it refuses to run without one."""
     probe = subprocess.run(command, capture_output=True, env=CHILD_ENV, check=False)
@@ -204,17 +228,36 @@ def describe_machine() -> str:
     )
 
 
-def report(label: str, figure: Figure, target: str) -> None:
-    print(
-        f"{label}: {figure.seconds:.3f} s, {figure.ratio:.2f}x the floor "
-        f"(floor {figure.floor_seconds:.3f} s in the same pairs; target {target}), "
-        f"{figure.peak_mb:.0f} MB"
-    )
+class Reporter:
+    """Prints one line per figure; counts instructions too when asked."""
+
+    def __init__(self, count_instructions: bool) -> None:
+        self.floor_instructions = instructions(floor_command()) if count_instructions else None
+        if count_instructions and self.floor_instructions is None:
+            print("(no valgrind: instruction counts left out)")
+
+    def report(self, label: str, command: tuple[str, ...], figure: Figure, target: str) -> None:
+        counted = ""
+        if self.floor_instructions:
+            count = instructions(command)
+            if count is not None:
+                counted = (
+                    f"; {count / 1e9:.2f} G instructions, "
+                    f"{count / self.floor_instructions:.2f}x the floor's"
+                )
+        print(
+            f"{label}: {figure.seconds:.3f} s, {figure.ratio:.2f}x the floor "
+            f"(floor {figure.floor_seconds:.3f} s in the same pairs; target {target}), "
+            f"{figure.peak_mb:.0f} MB{counted}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="paired runs per figure")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (valgrind)"
+    )
     args = parser.parse_args()
     runs: int = max(1, args.runs)
     real = REAL_RELEASE.exists()
@@ -224,6 +267,9 @@ def main() -> None:
 
     print(describe_machine())
     print(f"median of {runs} paired runs; floor = import helm_python + load + render {{}}")
+    reporter = Reporter(args.instructions)
+    if reporter.floor_instructions:
+        print(f"floor: {reporter.floor_instructions / 1e9:.2f} G instructions")
     peaks: list[float] = []
 
     diff = with_namespace_if_needed(
@@ -235,14 +281,16 @@ def main() -> None:
         f"{figure.floor_seconds:.3f} s, {figure.floor_peak_mb:.0f} MB"
     )
     extra = " --namespace llm" if diff[-2:] == FALLBACK_NAMESPACE else ""
-    report(f"diff --tree{extra} on {tree_of_release.name}", figure, "<= 2.0x, aim 1.5x")
+    reporter.report(
+        f"diff --tree{extra} on {tree_of_release.name}", diff, figure, "<= 2.0x, aim 1.5x"
+    )
     peaks += [figure.peak_mb, figure.floor_peak_mb]
 
     for tree in trees:
         migrate = with_namespace_if_needed((*CLI, "migrate", str(tree)))
         figure = paired(migrate, runs)
         extra = " --namespace llm" if migrate[-2:] == FALLBACK_NAMESPACE else ""
-        report(f"migrate{extra} (dry run) on {tree.name}", figure, "<= 3x")
+        reporter.report(f"migrate{extra} (dry run) on {tree.name}", migrate, figure, "<= 3x")
         peaks.append(figure.peak_mb)
 
     big_runs = max(1, runs // 3)
@@ -253,13 +301,14 @@ def main() -> None:
             size = generated_tree(big, 1000, EXAMPLE_RELEASE.parent, env_lines)
             command = with_namespace_if_needed((*CLI, "migrate", str(big)))
             figure = paired(command, big_runs)
+            reporter.report(
+                f"migrate (dry run) on a generated tree of 1,000 HelmReleases, 4 dispatch "
+                f"({size / 1e6:.1f} MB of YAML)",
+                command,
+                figure,
+                "< 2 s",
+            )
         generated.append((figure.seconds, size))
-        report(
-            f"migrate (dry run) on a generated tree of 1,000 HelmReleases, 4 dispatch "
-            f"({size / 1e6:.1f} MB of YAML)",
-            figure,
-            "< 2 s",
-        )
         peaks.append(figure.peak_mb)
     (small_time, small_size), (large_time, large_size) = generated
     print(
