@@ -7,7 +7,6 @@ Lists stay lists here; pairing.py turns merge-keyed lists into keyed maps.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +99,8 @@ def prune_empty(value: Any, key: str | None = None, *, in_string_map: bool = Fal
 
 def canonicalise_object(obj: Mapping[str, Any], facts: SideFacts) -> dict[str, Any]:
     """The object as the API server would store it, minus server-only fields."""
-    tree = prune_empty(copy.deepcopy(dict(obj))) or {}
+    # prune_empty builds every mapping and list anew: no copy needed to mutate `tree`.
+    tree = prune_empty(dict(obj)) or {}
     tree.pop("status", None)
     metadata = tree.setdefault("metadata", {})
     for field in _SERVER_FIELDS:

@@ -42,7 +42,9 @@ class Change:
 
 def structural_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every difference between two canonical trees, one per path, in path order."""
-    from deepdiff import DeepDiff  # heavy import, only when comparing
+    if identical(old, new):
+        return []  # most pairs of a faithful migration: no DeepDiff (nor its import)
+    from deepdiff import DeepDiff  # heavy import, only when objects differ
 
     old_tree, new_tree = key_lists(old), key_lists(new)
     diff = DeepDiff(
@@ -58,6 +60,30 @@ def structural_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[C
             change = _change_at(level.path(output_format="list"), old_tree, new_tree)
             changes.setdefault(change.path, change)
     return [changes[path] for path in sorted(changes)]
+
+
+def identical(old: Any, new: Any) -> bool:
+    """Equal in a way DeepDiff (numeric type changes ignored) could find no difference
+    in: `==`, except that a bool only equals a bool (`True == 1` is left to DeepDiff),
+    containers item by item. False when unsure: DeepDiff then decides."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, Mapping):
+        return (
+            isinstance(new, Mapping)
+            and type(old) is type(new)
+            and old.keys() == new.keys()
+            and all(identical(value, new[key]) for key, value in old.items())
+        )
+    if isinstance(old, list):
+        return (
+            type(new) is list
+            and len(old) == len(new)
+            and all(identical(a, b) for a, b in zip(old, new, strict=True))
+        )
+    if isinstance(old, int | float) and isinstance(new, int | float):
+        return old == new
+    return type(old) is type(new) and type(old) in (str, type(None)) and old == new
 
 
 def _change_at(raw_path: Sequence[Any], old_tree: Any, new_tree: Any) -> Change:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,7 +19,7 @@ from appt2dispatch.compare.env import EnvComparison, compare_container_env, cont
 from appt2dispatch.compare.migration import judge_added_job, judge_skip_migrations
 from appt2dispatch.compare.pairing import format_path, infer_namespace, object_key, pair_objects
 from appt2dispatch.compare.spelling import normalise_int_or_string
-from appt2dispatch.kube import CONTAINER_LISTS, POD_TEMPLATE_PATHS, pod_template
+from appt2dispatch.kube import CONTAINER_LISTS, POD_TEMPLATE_PATHS, plain_tree, pod_template
 from appt2dispatch.models import (
     Finding,
     FindingClass,
@@ -116,8 +115,9 @@ def side_facts(objects: list[Mapping[str, Any]], namespace: str) -> SideFacts:
 
 def compare_pair(context: PairContext, envfrom_keys: EnvfromKeys) -> list[Finding]:
     """Findings for one object present on both sides."""
-    old_object = copy.deepcopy(dict(context.old_object))
-    new_object = copy.deepcopy(dict(context.new_object))
+    # Canonical objects are plain trees: a plain copy (far cheaper than deepcopy) will do.
+    old_object: dict[str, Any] = plain_tree(context.old_object)
+    new_object: dict[str, Any] = plain_tree(context.new_object)
     for tree in (old_object, new_object):
         # Identity was settled by pairing (a rename has its own finding).
         tree.get("metadata", {}).pop("name", None)

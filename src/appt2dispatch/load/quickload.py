@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,13 +74,67 @@ def scan_documents(text: str, *, source: str) -> list[ScannedDocument]:
     """Plain data of every non-empty document of `text`, fast."""
     text = check_text(text, source)
     try:
-        documents = _Builder(source).build(fast_yaml().parse(text))
+        documents = _Builder(source).build(parse_events(text))
         for document in documents:
             if document.has_aliases:  # without aliases the size is bounded by the text
                 check_expansion(document.data, source)
     except (YAMLError, RecursionError, InputError):
         return _scan_round_trip(text, source)
     return documents
+
+
+def parse_events(text: str) -> Iterator[Any]:
+    """Parser events of `text` from libyaml directly when `ruamel.yaml.clib` is there.
+
+    `YAML.parse` builds a loader class per call (and keeps a record of every stream
+    it parsed): over a thousand files that costs more than the parsing.
+    """
+    events: Iterator[Any]
+    try:
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # clib
+    except ImportError:  # pragma: no cover - the pure parser, as ruamel itself falls back
+        events = fast_yaml().parse(text)
+        return events
+    events = iter(CParser(text).get_event, None)
+    return events
+
+
+# Every kind the tree index is asked for contains one of these words; a file with
+# none of them (and no escape that could spell one) holds nothing a lookup by kind
+# can find, and its parsing waits until a lookup by path asks for it.
+INDEXED_WORDS = (
+    "HelmRelease",
+    "HelmRepository",
+    "OCIRepository",
+    "GitRepository",
+    "Kustomization",
+    "Component",
+    "Secret",
+    "ConfigMap",
+    "Namespace",
+)
+
+
+def may_hold_indexed_kind(text: str) -> bool:
+    """Cheap byte-level pre-scan: False only when no document of `text` can be of a
+    kind the index looks up (a `\\` escape could spell one: such files are read)."""
+    return "\\" in text or any(word in text for word in INDEXED_WORDS)
+
+
+def is_wellformed(text: str) -> bool:
+    """Whether libyaml parses `text` without error, building no Python objects.
+
+    Without `ruamel.yaml.clib` this says False, so the caller parses in full.
+    """
+    try:
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        return False
+    try:
+        CParser(text).raw_parse()
+    except (YAMLError, RecursionError):
+        return False
+    return True
 
 
 def resolve_plain_scalar(text: str) -> Any:
@@ -141,10 +196,28 @@ class _Builder:
     def build(self, events: Any) -> list[ScannedDocument]:
         documents: list[ScannedDocument] = []
         index = -1
+        stack = self.stack
         for event in events:
             kind = type(event)
             if kind is ScalarEvent:
-                self._add(_scalar_value(event), event)
+                value = _scalar_value(event)
+                if stack and not event.anchor:
+                    # The common case inline (a list item, a key, a new string key's
+                    # value); everything else goes through `_add`.
+                    frame = stack[-1]
+                    parent = frame.container
+                    if isinstance(parent, list):
+                        parent.append(value)
+                        continue
+                    key = frame.key
+                    if key is _NO_KEY:
+                        frame.key = value
+                        continue
+                    if type(key) is str and key != "<<" and key not in parent:
+                        frame.key = _NO_KEY
+                        parent[key] = value
+                        continue
+                self._add(value, event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 container: dict[str, Any] | list[Any] = {} if kind is MappingStartEvent else []
                 if event.anchor:

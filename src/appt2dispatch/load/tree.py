@@ -32,7 +32,7 @@ from appt2dispatch.load.kustomize import (
     kustomize_namespace,
     resolve_flux_path,
 )
-from appt2dispatch.load.quickload import scan_documents
+from appt2dispatch.load.quickload import is_wellformed, may_hold_indexed_kind, scan_documents
 from appt2dispatch.load.yamlio import MAX_FILE_BYTES, read_documents, read_text
 from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
 
@@ -62,6 +62,9 @@ class TreeIndex:
     documents: tuple[IndexedDocument, ...]
     errors: tuple[InputError, ...] = ()
     notes: tuple[Note, ...] = ()
+    deferred: frozenset[str] = frozenset()
+    """Absolute paths of well-formed files the pre-scan found no indexed kind in:
+    parsed only when `documents_in` asks for them."""
     _round_trip: dict[str, list[YamlDocument]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -178,7 +181,25 @@ class TreeIndex:
         raise InputError("document changed on disk during discovery", summary.location)
 
     def documents_in(self, path: Path) -> tuple[IndexedDocument, ...]:
-        return self._by_file.get(os.path.abspath(path), ())
+        key = os.path.abspath(path)
+        if key in self.deferred:
+            return self._deferred_documents(key)
+        return self._by_file.get(key, ())
+
+    def _deferred_documents(self, key: str) -> tuple[IndexedDocument, ...]:
+        memo_key = ("deferred", key)
+        if memo_key not in self._memo:
+            try:
+                scanned = scan_documents(read_text(Path(key)), source=key)
+            except InputError:
+                scanned = []
+            self._memo[memo_key] = tuple(
+                IndexedDocument(Path(key), doc.index, doc.line, doc.column, doc.data)
+                for doc in scanned
+                if isinstance(doc.data, Mapping)
+            )
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
 
     # --- Flux grouping -------------------------------------------------------------------
 
@@ -326,12 +347,24 @@ class TreeIndex:
         return f"{shown} (namespace)"
 
     def _files_in(self, directory: str, *, recursive: bool) -> list[str]:
+        if not recursive:
+            return list(self._by_directory.get(directory, ()))
         prefix = directory + os.sep
         return [
             path
-            for path in self._by_file
-            if path.startswith(prefix) and (recursive or os.sep not in path[len(prefix) :])
+            for folder, paths in self._by_directory.items()
+            if folder == directory or folder.startswith(prefix)
+            for path in paths
         ]
+
+    @cached_property
+    def _by_directory(self) -> dict[str, tuple[str, ...]]:
+        """Indexed files per directory, in discovery order (a directory's files are
+        contiguous in it): per-directory lookups stay linear in a large tree."""
+        grouped: dict[str, list[str]] = {}
+        for path in self._by_file:
+            grouped.setdefault(os.path.dirname(path), []).append(path)
+        return {directory: tuple(paths) for directory, paths in grouped.items()}
 
     def _inside_root(self, path: str) -> bool:
         root = os.path.abspath(self.root)
@@ -371,10 +404,13 @@ class TreeIndex:
         target = self._summary_of(ocirepository)
         if target is None:
             return []
+        # A chartRef resolves only to an OCIRepository of its own name: others are
+        # passed over before the (costlier) namespace-aware lookup.
         return [
             entry
             for entry in self.helmreleases
-            if (found := self.ocirepository_summary_for(entry.summary)) is not None
+            if _ref_name(entry.chart_ref) == target.name
+            and (found := self.ocirepository_summary_for(entry.summary)) is not None
             and found.key == target.key
         ]
 
@@ -447,17 +483,16 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
     documents: list[IndexedDocument] = []
     errors: list[InputError] = []
     notes: list[Note] = []
+    deferred: list[str] = []
     for path in _yaml_files(root, recursive):
         where = SourceLocation(str(path))
-        real = os.path.realpath(path)
-        outside = real != root_real and not real.startswith(root_real + os.sep)
         if path.is_dir():  # a symlinked directory: never followed, noted when it leaves
-            if outside:
+            if _leaves_root(path, root_real):
                 notes.append(
                     Note("skipped: symlink to a directory outside the tree", where, "warning")
                 )
             continue
-        if outside:
+        if _leaves_root(path, root_real):
             notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
             continue
         try:
@@ -474,7 +509,15 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
                     )
                 )
                 continue
-            scanned = scan_documents(read_text(path), source=str(path))
+            text = read_text(path)
+            if (
+                path.name not in KUSTOMIZATION_FILES
+                and not may_hold_indexed_kind(text)
+                and is_wellformed(text)
+            ):
+                deferred.append(os.path.abspath(path))
+                continue
+            scanned = scan_documents(text, source=str(path))
         except InputError as error:
             errors.append(error)
             continue
@@ -486,7 +529,7 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
             for doc in scanned
             if isinstance(doc.data, Mapping)
         )
-    return TreeIndex(root, tuple(documents), tuple(errors), tuple(notes))
+    return TreeIndex(root, tuple(documents), tuple(errors), tuple(notes), frozenset(deferred))
 
 
 def load_release_from_tree(
@@ -503,6 +546,19 @@ def load_release_from_tree(
     return resolve_tree_entry(index, entry, namespace, substitutions)
 
 
+def _leaves_root(path: Path, root_real: str) -> bool:
+    """Whether `path` resolves outside the tree. The walk never enters a linked
+    directory, so only a link at the file itself can lead out: one lstat, and a
+    realpath only for links."""
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return False
+    except OSError:
+        return False  # gone or unreadable: the stat below reports it
+    real = os.path.realpath(path)
+    return real != root_real and not real.startswith(root_real + os.sep)
+
+
 def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
     for directory, subdirectories, files in os.walk(root, followlinks=False):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
@@ -514,6 +570,12 @@ def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(YAML_SUFFIXES):
                 yield Path(directory) / name
+
+
+def _ref_name(ref: Mapping[str, Any] | None) -> str | None:
+    """The name a chartRef looks up (`named` treats a non-string as no name)."""
+    name = ref.get("name") if ref is not None else None
+    return name if isinstance(name, str) else None
 
 
 def _compatible(wanted: str | None, actual: str | None) -> bool:
