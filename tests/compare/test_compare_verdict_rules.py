@@ -7,6 +7,7 @@ on one of the two hooks, a host port, a PVC that shrinks.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -120,3 +121,106 @@ def test_a_claim_other_spec_change_is_a_blocker() -> None:
     findings = compare_renders(rendered([claim("1Gi")]), rendered([claim("1Gi", "ReadWriteMany")]))
     assert {row[0] for row in non_cosmetic(findings)} == {"blocker"}
     assert decide_verdict(findings) == "blocked"
+
+
+def test_a_class_the_verdict_does_not_know_is_not_certified() -> None:
+    finding = compare_renders(rendered([claim("5Gi")]), rendered([claim("10Gi")]))[0]
+    assert decide_verdict([replace(finding, klass="unknown")]) == "behavior-change"  # type: ignore[arg-type]
+    assert decide_verdict([replace(finding, klass="cosmetic")]) == "no-behavior-change"
+
+
+def workload(name: str, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "llm", "annotations": annotations or {}},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "dispatch:1"}]},
+            },
+        },
+    }
+
+
+def service(selector: dict[str, str], **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "dispatch", "namespace": "llm"},
+        "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": 3000}], **spec},
+    }
+
+
+def judged(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return non_cosmetic(compare_renders(rendered(old), rendered(new)))
+
+
+def test_a_service_that_selects_other_pods_is_behaviour() -> None:
+    pods = [workload("a"), workload("b")]
+    rows = judged([*pods, service({"app": "a"})], [*pods, service({"app": "b"})])
+    assert rows == [("behavior", "Service llm/dispatch", "spec.selector[app]")]
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new", "klass"),
+    [
+        ("type", "ClusterIP", "NodePort", "behavior"),
+        ("clusterIP", "10.0.0.1", "10.0.0.2", "blocker"),
+        ("sessionAffinity", "None", "ClientIP", "behavior"),
+    ],
+)
+def test_service_spec_changes(field: str, old: str, new: str, klass: str) -> None:
+    rows = judged(
+        [workload("a"), service({"app": "a"}, **{field: old})],
+        [workload("a"), service({"app": "a"}, **{field: new})],
+    )
+    assert {(row[0], row[1]) for row in rows} == {(klass, "Service llm/dispatch")}
+    assert f"spec.{field}" in {row[2] for row in rows}
+
+
+def test_service_cluster_ips_are_a_blocker() -> None:
+    rows = judged(
+        [service({"app": "a"}, clusterIPs=["10.0.0.1"])],
+        [service({"app": "a"}, clusterIPs=["10.0.0.2"])],
+    )
+    assert rows and {row[0] for row in rows} == {"blocker"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "klass"),
+    [
+        ({"meta.helm.sh/release-name": "app"}, {"meta.helm.sh/release-name": "dispatch"}, None),
+        ({}, {"kubectl.kubernetes.io/last-applied-configuration": "{}"}, None),
+        ({}, {"reloader.stakater.com/auto": "true"}, "behavior"),
+        ({}, {"helm.sh/resource-policy": "keep"}, "behavior"),
+        ({}, {"checksum/config": "abc"}, "behavior"),  # on the workload, not the pod
+        ({}, {"example.com/owner": "me"}, "behavior"),
+    ],
+)
+def test_workload_annotations(old: dict[str, str], new: dict[str, str], klass: str | None) -> None:
+    rows = judged([workload("a", old)], [workload("a", new)])
+    assert [row[0] for row in rows] == ([klass] if klass else [])
+
+
+def test_a_pod_checksum_annotation_is_cosmetic_and_a_reloader_one_is_not() -> None:
+    def with_pod_annotations(annotations: dict[str, str]) -> dict[str, Any]:
+        obj = workload("a")
+        obj["spec"]["template"]["metadata"]["annotations"] = annotations
+        return obj
+
+    assert judged([with_pod_annotations({})], [with_pod_annotations({"checksum/x": "1"})]) == []
+    reloader = judged(
+        [with_pod_annotations({})], [with_pod_annotations({"reloader.stakater.com/auto": "true"})]
+    )
+    assert [row[0] for row in reloader] == ["behavior"]
+
+
+def test_annotations_added_with_a_hook_make_a_blocker() -> None:
+    plain = workload("a")
+    del plain["metadata"]["annotations"]
+    hooked = workload("a", {"helm.sh/hook": "pre-install,pre-upgrade"})
+    assert {row[0] for row in judged([plain], [hooked])} == {"blocker"}
+    assert {row[0] for row in judged([hooked], [plain])} == {"blocker"}
