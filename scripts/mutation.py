@@ -2,6 +2,7 @@
 
     python scripts/mutation.py                      # every module of both packages (hours)
     python scripts/mutation.py compare.migration    # one module, or several
+    python scripts/mutation.py --survivors compare  # re-check only last run's survivors
     python scripts/mutation.py --report-only        # the score of what earlier runs checked
 
 mutmut (`pip install -e '.[mutation]'`, configured in pyproject.toml's [tool.mutmut]) copies
@@ -64,6 +65,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="e.g. compare.classify translate.env")
     parser.add_argument("--report-only", action="store_true", help="do not run mutmut")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-run only the mutants that survived"
+    )
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     selected = patterns(args.modules)
@@ -72,8 +76,15 @@ def main() -> int:
         shared = ROOT.parent / "shared"
         if shared.is_dir():  # the tests run inside mutants/, which has no ../shared beside it
             env.setdefault("APPT2DISPATCH_SHARED_DIR", str(shared))
-        command = [mutmut(), "run", "--max-children", str(args.max_children), *selected]
-        subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        names = selected
+        if args.survivors:
+            statuses = results(selected)
+            names = sorted(name for name, status in statuses.items() if status == "survived")
+            if not names:
+                print("no survivors to re-check")
+        command = [mutmut(), "run", "--max-children", str(args.max_children), *names]
+        if names:
+            subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
     statuses = results(selected)
     counts = Counter(statuses.values())
     checked = sum(count for status, count in counts.items() if status != "not checked")
