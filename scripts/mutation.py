@@ -2,6 +2,7 @@
 
     python scripts/mutation.py                      # every module of both packages (hours)
     python scripts/mutation.py compare.migration    # one module, or several
+    python scripts/mutation.py translate.env:_map_lanes   # one function
     python scripts/mutation.py --survivors compare  # re-check only last run's survivors
     python scripts/mutation.py --report-only        # the score of what earlier runs checked
 
@@ -36,11 +37,19 @@ def mutmut() -> str:
 
 
 def patterns(modules: list[str]) -> list[str]:
-    """`compare.migration` -> the glob of its mutant names; nothing -> both packages."""
-    for module in modules:
+    """`compare.migration` (or `translate.env:_map_lanes`, one function) -> a glob of mutant
+    names; nothing -> both packages."""
+    globs = []
+    for selection in modules or PACKAGES:
+        module, _, function = selection.partition(":")
         if module.split(".")[0] not in PACKAGES:
-            sys.exit(f"{module}: not a module of {' or '.join(PACKAGES)}")
-    return [f"appt2dispatch.{module}.*" for module in modules or PACKAGES]
+            sys.exit(f"{selection}: not a module of {' or '.join(PACKAGES)}")
+        globs.append(
+            f"appt2dispatch.{module}.x_{function}__mutmut_*"
+            if function
+            else f"appt2dispatch.{module}.*"
+        )
+    return globs
 
 
 def results(patterns: list[str]) -> dict[str, str]:
@@ -63,7 +72,7 @@ def results(patterns: list[str]) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", help="e.g. compare.classify translate.env")
+    parser.add_argument("modules", nargs="*", help="e.g. compare.classify translate.env:_map_lanes")
     parser.add_argument("--report-only", action="store_true", help="do not run mutmut")
     parser.add_argument(
         "--survivors", action="store_true", help="re-run only the mutants that survived"
