@@ -224,3 +224,38 @@ def test_annotations_added_with_a_hook_make_a_blocker() -> None:
     hooked = workload("a", {"helm.sh/hook": "pre-install,pre-upgrade"})
     assert {row[0] for row in judged([plain], [hooked])} == {"blocker"}
     assert {row[0] for row in judged([hooked], [plain])} == {"blocker"}
+
+
+def stateful_set(**spec: Any) -> dict[str, Any]:
+    obj = workload("db")
+    obj["kind"] = "StatefulSet"
+    obj["spec"].update(spec)
+    return obj
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "klass"),
+    [
+        ({"serviceName": "db"}, {"serviceName": "db-headless"}, "blocker"),
+        ({"podManagementPolicy": "OrderedReady"}, {"podManagementPolicy": "Parallel"}, "blocker"),
+        ({"replicas": 1}, {"replicas": 2}, "behavior"),
+    ],
+)
+def test_stateful_set_immutable_fields_are_blockers(
+    old: dict[str, Any], new: dict[str, Any], klass: str
+) -> None:
+    rows = judged([stateful_set(**old)], [stateful_set(**new)])
+    assert {row[0] for row in rows} == {klass}
+
+
+def test_only_the_service_account_token_default_is_cosmetic() -> None:
+    def account(**fields: Any) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "dispatch", "namespace": "llm"},
+            **fields,
+        }
+
+    pull = {"imagePullSecrets": [{"name": "ghcr"}]}
+    assert {row[0] for row in judged([account()], [account(**pull)])} == {"behavior"}
