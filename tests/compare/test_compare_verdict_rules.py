@@ -259,3 +259,27 @@ def test_only_the_service_account_token_default_is_cosmetic() -> None:
 
     pull = {"imagePullSecrets": [{"name": "ghcr"}]}
     assert {row[0] for row in judged([account()], [account(**pull)])} == {"behavior"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "klass"),
+    [("Deployment", "behavior"), ("Service", "behavior"), ("ConfigMap", "cosmetic")],
+)
+def test_a_renamed_workload_or_service_is_behaviour(kind: str, klass: str) -> None:
+    from appt2dispatch.models import ObjectKey, Translation
+
+    group = "apps" if kind == "Deployment" else ""
+    old_key = ObjectKey(group, kind, "llm", "dispatch-app")
+    new_key = ObjectKey(group, kind, "llm", "dispatch")
+
+    def named(name: str) -> dict[str, Any]:
+        api = "apps/v1" if group else "v1"
+        return {"apiVersion": api, "kind": kind, "metadata": {"name": name, "namespace": "llm"}}
+
+    translation = Translation(
+        values={}, values_yaml="", notes=(), chart_version="0", rename_map={old_key: new_key}
+    )
+    findings = compare_renders(
+        rendered([named("dispatch-app")]), rendered([named("dispatch")]), translation
+    )
+    assert at_path(findings, "metadata.name").klass == klass
