@@ -6,12 +6,14 @@ need it skip with a reason instead of failing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
+# A copy of the tree elsewhere (mutation testing runs one) names it; a checkout has it beside.
+SHARED_DIR = Path(os.environ.get("APPT2DISPATCH_SHARED_DIR") or REPO_ROOT.parent / "shared")
 CHART_DIR = REPO_ROOT / "src" / "appt2dispatch" / "charts" / "dispatch"
 FIXTURES_DIR = REPO_ROOT / "fixtures"
 SKIP_NO_SHARED = "../shared is not beside this checkout (a fresh clone): corpus tests skipped"

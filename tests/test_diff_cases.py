@@ -6,12 +6,18 @@ A case folder holds:
 - `args.txt` (optional): extra command-line arguments, shell-quoted, paths relative to
   the case folder (the command runs there; the namespace is the release's own unless
   they pass `--namespace`, which overrides it);
+- `oracle.yaml`: written by hand from the input, never by the tool: the `verdict` (or
+  `error`, a part of the exit-2 message), `why`, and the `findings` that matter as
+  [class, resource, path]. Each must be in the report with that class, and the report
+  may have no other behavior or blocker finding;
 - `expected.json`: the verdict and the sorted [class, resource, path] of every finding
   that is not cosmetic (or `{"error": ...}`, the message of an exit-2 failure);
 - `expected-exit.txt`: the exit code.
 
 UPDATE_GOLDENS=1 rewrites expected.json and expected-exit.txt from the current output:
-review the diff before committing it.
+review the diff before committing it. Those two are snapshots: the oracle is checked
+first, so a regeneration cannot change a verdict or a class the oracle states, and a
+snapshot that disagrees with its oracle fails on its own.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ruamel.yaml import YAML
 
 from appt2dispatch.cli import cli
 from conftest import FIXTURES_DIR
@@ -72,13 +79,74 @@ def check(path: Path, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"{path} differs"
 
 
+def read_oracle(case: Path) -> dict[str, Any]:
+    path = case / "oracle.yaml"
+    assert path.is_file(), f"{path} is missing: write the case's verdict and findings by hand"
+    oracle: dict[str, Any] = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    assert set(oracle) <= {"verdict", "error", "why", "findings"}, f"{path}: unknown keys"
+    assert ("verdict" in oracle) != ("error" in oracle), f"{path}: a verdict or an error"
+    assert oracle.get("why"), f"{path}: say why"
+    return oracle
+
+
+def disagreements(oracle: dict[str, Any], outcome: dict[str, Any]) -> list[str]:
+    """How an outcome (a fresh run, or a stored snapshot) contradicts the hand-written oracle."""
+    if "error" in oracle:
+        if oracle["error"] not in outcome.get("error", ""):
+            return [f"expected the error {oracle['error']!r}, got {outcome}"]
+        return []
+    if "verdict" not in outcome:
+        return [f"expected the verdict {oracle['verdict']}, got {outcome}"]
+    problems = []
+    if outcome["verdict"] != oracle["verdict"]:
+        problems.append(f"verdict {outcome['verdict']}, the oracle says {oracle['verdict']}")
+    classes = {(resource, path): klass for klass, resource, path in outcome["findings"]}
+    stated = {(resource, path): klass for klass, resource, path in oracle.get("findings") or []}
+    for (resource, path), klass in stated.items():
+        if classes.get((resource, path)) != klass:
+            found = classes.get((resource, path), "no finding")
+            problems.append(f"{resource} {path!r}: {found}, the oracle says {klass}")
+    for (resource, path), klass in classes.items():
+        if klass in ("behavior", "blocker") and (resource, path) not in stated:
+            problems.append(f"{resource} {path!r}: {klass}, which the oracle does not state")
+    return problems
+
+
 def test_there_are_cases() -> None:
     assert len(CASES) >= 8, CASES_DIR
 
 
+def test_oracle_catches_a_flipped_verdict_and_class() -> None:
+    oracle = {
+        "verdict": "behavior-change",
+        "findings": [["behavior", "Deployment.apps llm/dispatch", "spec.replicas"]],
+    }
+    honest = {"verdict": "behavior-change", "findings": oracle["findings"]}
+    assert disagreements(oracle, honest) == []
+    lying = {
+        "verdict": "no-behavior-change",
+        "findings": [["cosmetic", "Deployment.apps llm/dispatch", "spec.replicas"]],
+    }
+    assert len(disagreements(oracle, lying)) == 2
+    extra = {
+        "verdict": "behavior-change",
+        "findings": [*oracle["findings"], ["blocker", "Service llm/dispatch", "spec.clusterIP"]],
+    }
+    assert len(disagreements(oracle, extra)) == 1
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
+def test_snapshot_agrees_with_its_oracle(case: Path) -> None:
+    snapshot = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    assert disagreements(read_oracle(case), snapshot) == []
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda path: path.name)
 def test_diff_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    oracle = read_oracle(case)
     exit_code, outcome = run_diff(case, monkeypatch)
+    # Before any snapshot is (re)written: a regeneration cannot change what the oracle states.
+    assert disagreements(oracle, outcome) == [], f"{case.name}: the hand-written oracle disagrees"
     check(case / "expected.json", dump_outcome(outcome))
     assert json.loads(dump_outcome(outcome)) == outcome
     check(case / "expected-exit.txt", f"{exit_code}\n")

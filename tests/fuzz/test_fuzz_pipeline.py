@@ -154,23 +154,41 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 @examples(60)
 @given(
-    data=st.one_of(
-        st.binary(max_size=300),
-        st.text(max_size=100).map(lambda text: text.encode("utf-16")),
-        release_text(valid_release()).map(lambda text: b"\xef\xbb\xbf" + text.encode()),
-        release_text(valid_release()).map(lambda text: text.encode()[: len(text) // 2]),
+    case=st.one_of(
+        st.tuples(st.just("any"), st.binary(max_size=300)),
+        st.tuples(st.just("any"), st.text(max_size=100).map(lambda text: text.encode("utf-16"))),
+        st.tuples(
+            st.just("valid"), release_text(valid_release()).map(lambda text: BOM + text.encode())
+        ),
+        st.tuples(
+            st.just("any"),
+            release_text(valid_release()).map(lambda text: text.encode()[: len(text) // 2]),
+        ),
     )
 )
-def test_file_bytes_are_a_result_or_a_clean_error(scratch: Path, data: bytes) -> None:
+def test_file_bytes_are_a_result_or_a_clean_error(scratch: Path, case: tuple[str, bytes]) -> None:
+    """Bytes on disk: a result, or the tool's one-line error. A BOM before a valid release
+    is how some editors save UTF-8: it must read like the same file without it."""
+    kind, data = case
     path = scratch / "helmrelease.yaml"
     path.write_bytes(data)
     try:
         release = load_release(path, namespace=NAMESPACE)
-        run_diff(release)
-    except Appt2DispatchError:
-        pass
+        outcome = run_diff(release)
+    except Appt2DispatchError as error:
+        assert kind != "valid", f"a valid release after a BOM failed: {error}"
+        message = str(error).strip()
+        assert message, "an error needs a message"
+        assert "\n" not in message, f"one line expected: {message!r}"
+        assert "Traceback" not in message
+        return
+    if kind == "valid":
+        assert outcome.report.verdict == "no-behavior-change", outcome.report.findings
 
 
 def test_strategies_cover_dumping_of_nested_values() -> None:

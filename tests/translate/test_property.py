@@ -3,6 +3,10 @@
 Old pod env drawn per variable (unset / the app's default / another value / valueFrom)
 -> translate -> render_dispatch -> the new pod's effective env (envFrom then env, last
 wins) equals the old pod's plus SKIP_DB_MIGRATIONS="true".
+
+The Secret the pod loads provides every variable with a value that differs from the env
+ones (its lane JSON valid or not), so a variable the translation drops while it shadows the
+Secret shows up as the Secret's value on the new side.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ FLAG = st.sampled_from(["true", "false", "True", "1", ""])
 INTERVAL = st.one_of(
     st.sampled_from(["0", "900000", "86400000", "15m", "0900", " 5"]),
     st.integers(min_value=0, max_value=2**40).map(str),
+    # Past 2**53 a chart number is a float64: only the env string keeps every digit.
+    st.sampled_from(["9007199254740992", "9007199254740993", "99999999999999999999"]),
 )
 VALID_LANES = json.dumps(
     {
@@ -41,6 +47,9 @@ VALID_LANES = json.dumps(
         ],
         "laneAliases": {"normal": "local"},
     }
+)
+SECRET_LANES = json.dumps(
+    {"lanes": [{"id": "secret", "title": "From the Secret", "claimable": True, "role": "default"}]}
 )
 LANES = st.sampled_from(
     [
@@ -80,7 +89,12 @@ def old_env(draw: st.DrawFn) -> list[dict[str, Any]]:
         if choice == "value":
             env.append({"name": name, "value": draw(values)})
         elif choice == "valueFrom":
-            ref = {"name": draw(st.sampled_from(["dispatch", "dispatch-app"])), "key": "k"}
+            ref: dict[str, Any] = {
+                "name": draw(st.sampled_from(["dispatch", "dispatch-app"])),
+                "key": "k",
+            }
+            if draw(st.booleans()):
+                ref["optional"] = True  # the pod starts without the Secret: not a plain ref
             env.append({"name": name, "valueFrom": {"secretKeyRef": ref}})
     return env
 
@@ -92,9 +106,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[HelmRelease, Rendere
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(env=old_env())
+@given(env=old_env(), secret_lanes=st.sampled_from([SECRET_LANES, "not json", "{}"]))
 def test_new_pod_env_is_old_pod_env_plus_skip_migrations(
-    base: tuple[HelmRelease, Rendered], env: list[dict[str, Any]]
+    base: tuple[HelmRelease, Rendered], env: list[dict[str, Any]], secret_lanes: str
 ) -> None:
     release, rendered = base
 
@@ -111,8 +125,9 @@ def test_new_pod_env_is_old_pod_env_plus_skip_migrations(
         namespace=release.namespace,
         chart_version=translation.chart_version,
     )
-    # The Secret's own values do not matter: only which variable wins, so give it every key.
+    # The Secret provides every key, each unlike any env value: whichever variable wins shows.
     secret = {name: f"from-secret-{name}" for name in CONTRACT}
+    secret["DISPATCH_LANE_CONFIG_JSON"] = secret_lanes
     old_env_seen = canonical_env(effective_env(app_container(old), {"dispatch": secret}))
     new_env_seen = canonical_env(effective_env(app_container(new), {"dispatch": secret}))
     assert new_env_seen == {**old_env_seen, "SKIP_DB_MIGRATIONS": "true"}

@@ -15,7 +15,7 @@ from typing import Any
 from appt2dispatch.compare.canonical import WORKLOAD_KINDS
 from appt2dispatch.compare.diffing import Change
 from appt2dispatch.compare.migration import is_helm_hook
-from appt2dispatch.compare.spelling import normalise_quantity, split_image
+from appt2dispatch.compare.spelling import normalise_quantity, quantity_amount, split_image
 from appt2dispatch.kube import POD_TEMPLATE_PATHS, pod_template
 from appt2dispatch.models import FindingClass, ObjectKey
 
@@ -334,7 +334,15 @@ def _classify_route(segments: tuple[str, ...]) -> Rule:
 
 def _classify_claim(segments: tuple[str, ...], change: Change) -> Rule:
     if segments[-2:] == ("requests", "storage"):
-        return ("behavior", f"the volume is resized to {normalise_quantity(change.new)}")
+        old, new = quantity_amount(change.old), quantity_amount(change.new)
+        if old is not None and new is not None and new > old:
+            return ("behavior", f"the volume is resized to {normalise_quantity(change.new)}")
+        return (
+            "blocker",
+            "a PersistentVolumeClaim's storage request can only grow: Kubernetes refuses "
+            f"{normalise_quantity(change.old)} → {normalise_quantity(change.new)}. Keep the "
+            "request as it is (or migrate the data to a new claim)",
+        )
     return (
         "blocker",
         "a PersistentVolumeClaim's spec is immutable except its storage request: keep the "

@@ -75,7 +75,8 @@ def decide_verdict(findings: Iterable[Finding]) -> Verdict:
     classes = {finding.klass for finding in findings if not finding.suppressed}
     if "blocker" in classes:
         return "blocked"
-    if "behavior" in classes:
+    # Only what is known to be harmless is certified: a class the verdict does not know counts.
+    if classes - {"expected", "cosmetic"}:
         return "behavior-change"
     return "no-behavior-change"
 

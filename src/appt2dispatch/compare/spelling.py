@@ -32,21 +32,27 @@ _QUANTITY = re.compile(
 
 def normalise_quantity(value: object) -> object:
     """`0.5` == `500m`, `1Gi` == `1024Mi`: one spelling per amount (unparsable: unchanged)."""
+    amount = quantity_amount(value)
+    return value if amount is None else _format_quantity(amount)
+
+
+def quantity_amount(value: object) -> Decimal | None:
+    """The amount a Kubernetes quantity stands for (`1Gi` -> 1073741824), or None."""
     match = _QUANTITY.match(str(value).strip()) if isinstance(value, str | int | float) else None
     if match is None or isinstance(value, bool):
-        return value
+        return None
     number, exponent, suffix = match.groups()
     try:
         amount = Decimal(number)
     except InvalidOperation:
-        return value
+        return None
     if exponent:
-        amount = amount.scaleb(int(exponent[1:]))
-    elif suffix in _BINARY_SUFFIXES:
-        amount *= Decimal(1024) ** _BINARY_SUFFIXES[suffix]
-    elif suffix:
-        amount = amount.scaleb(_DECIMAL_SUFFIXES[suffix])
-    return _format_quantity(amount)
+        return amount.scaleb(int(exponent[1:]))
+    if suffix in _BINARY_SUFFIXES:
+        return amount * Decimal(1024) ** _BINARY_SUFFIXES[suffix]
+    if suffix:
+        return amount.scaleb(_DECIMAL_SUFFIXES[suffix])
+    return amount
 
 
 def _format_quantity(amount: Decimal) -> str:
