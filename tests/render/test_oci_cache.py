@@ -84,3 +84,49 @@ def test_malformed_oci_reference_is_refused_without_a_pull(
     assert result.exit_code == 2
     assert "expected oci://REF:VERSION" in result.output
     assert pulls == []
+
+
+def _render_old(tmp_path: Path) -> Any:
+    release = tmp_path / "helmrelease.yaml"
+    release.write_text(RELEASE, encoding="utf-8")
+    return CliRunner().invoke(cli, ["render", str(release), "--side", "old", "--renderer", "helm"])
+
+
+def test_a_cached_archive_that_changed_is_pulled_again(
+    tmp_path: Path, pulls: list[tuple[str, str]]
+) -> None:
+    assert _render_old(tmp_path).exit_code == 0
+    (cached,) = (tmp_path / "cache" / "appt2dispatch" / "charts").glob("sha256-*.tgz")
+    cached.write_bytes(b"not the archive that was pulled")
+    again = _render_old(tmp_path)
+    assert again.exit_code == 0, again.output
+    assert len(pulls) == 2
+
+
+def test_an_index_entry_that_is_not_a_digest_name_is_not_followed(
+    tmp_path: Path, pulls: list[tuple[str, str]]
+) -> None:
+    import json
+
+    charts = tmp_path / "cache" / "appt2dispatch" / "charts"
+    charts.mkdir(parents=True)
+    outside = tmp_path / "elsewhere.tgz"
+    outside.write_bytes(b"planted")
+    reference = "oci://ghcr.io/bjw-s-labs/helm/app-template:5.0.1"
+    (charts / "index.json").write_text(json.dumps({reference: "../../elsewhere.tgz"}))
+    result = _render_old(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert len(pulls) == 1
+    assert outside.read_bytes() == b"planted"
+
+
+def test_an_unwritable_cache_is_a_clean_error(
+    tmp_path: Path, pulls: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory would be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    result = _render_old(tmp_path)
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert "cannot pull oci://ghcr.io/bjw-s-labs/helm/app-template:5.0.1" in result.stderr
+    assert "Traceback" not in result.stderr

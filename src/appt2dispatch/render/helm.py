@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import re
 import tempfile
 from collections.abc import Mapping
 from functools import cache
@@ -114,14 +114,27 @@ def pull_chart(location: str, version: str) -> Path:
         except (OSError, ValueError):
             index = {}
     cached = index.get(reference)
-    if cached and (cache / cached).is_file():
-        return cache / cached
-    import helm_python
-
+    # The index is only a hint: an entry is used when it names an archive by digest and
+    # the archive still has that digest.
+    if isinstance(cached, str) and CACHED_ARCHIVE.fullmatch(cached):
+        archive = cache / cached
+        if archive.is_file() and archive_digest(archive).replace(":", "-") + ".tgz" == cached:
+            return archive
     try:
-        cache.mkdir(parents=True, exist_ok=True)
+        return _download(location, version, reference, cache, index)
     except OSError as exc:
         raise RenderError(f"cannot pull {reference}: cache {cache}: {exc.strerror}") from exc
+
+
+CACHED_ARCHIVE = re.compile(r"sha256-[0-9a-f]{64}\.tgz")
+
+
+def _download(
+    location: str, version: str, reference: str, cache: Path, index: dict[str, str]
+) -> Path:
+    import helm_python
+
+    cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as download:
         try:
             helm_python.pull(location, version=version, destination=download)
@@ -133,9 +146,11 @@ def pull_chart(location: str, version: str) -> Path:
         if len(archives) != 1:
             raise RenderError(f"cannot pull {reference}: no chart archive received")
         target = archive_digest(archives[0]).replace(":", "-") + ".tgz"
-        shutil.move(str(archives[0]), cache / target)
-    index[reference] = target
-    index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(archives[0], cache / target)
+        index[reference] = target
+        staged = Path(download) / "index.json"
+        staged.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(staged, cache / "index.json")
     return cache / target
 
 
