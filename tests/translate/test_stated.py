@@ -50,7 +50,9 @@ def stating_defaults() -> str:
     """A release that states, with the chart's own default values, what the chart defaults."""
     text = release_text(container=PROBE)
     text = text.replace("    controllers:\n      dispatch:\n        containers:", CONTROLLER)
-    plain_service = "    service:\n      app:\n        ports:\n          http:\n            port: 3000"
+    plain_service = (
+        "    service:\n      app:\n        ports:\n          http:\n            port: 3000"
+    )
     assert plain_service in text
     return text.replace(plain_service, POD_OPTIONS)
 
