@@ -53,7 +53,7 @@ def test_render_objects_renderer_and_order() -> None:
     assert artifact.digest == archive_digest(bundled_chart_archive())
     assert rendered.renderer == (
         "helm v4 (helm-python-sdk 0.2.2): dispatch chart "
-        f"oci://ghcr.io/misospace/charts/dispatch:0.5.40 ({artifact.digest}, "
+        f"oci://ghcr.io/misospace/charts/dispatch:0.5.40 (chart archive {artifact.digest}, "
         "the chart bundled with appt2dispatch)"
     )
     assert rendered.chart == "dispatch 0.5.40"

@@ -48,7 +48,12 @@ def pulls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, st
         calls.append((location, version))
         return shutil.copy(archive, Path(destination) / archive.name)
 
+    class FakeRegistryClient:
+        def resolve(self, reference: str) -> dict[str, str]:
+            return {"digest": "sha256:" + "0" * 64}
+
     monkeypatch.setattr(helm_python, "pull", fake_pull)
+    monkeypatch.setattr(helm_python, "RegistryClient", FakeRegistryClient)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return calls
 

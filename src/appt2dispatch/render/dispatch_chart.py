@@ -18,7 +18,7 @@ from appt2dispatch.render.helm import (
     archive_digest,
     chart_metadata,
     load_chart,
-    pull_chart,
+    pull_chart_artifact,
     render_chart,
 )
 
@@ -71,8 +71,8 @@ def render_dispatch(
 
     Which chart: `local_chart` (a directory or .tgz) when given; else the bundled chart
     when `chart_version` is None or the bundled version; else the chart `url` serves at
-    `chart_version`, pulled once and cached by digest (RenderError when it cannot be
-    pulled). Only with `assume_unchanged` are the bundled templates restamped as
+    `chart_version`, pulled once and cached by its OCI manifest digest (RenderError when
+    it cannot be pulled). Only with `assume_unchanged` are the bundled templates restamped as
     `chart_version` instead, and the artifact says it was not verified.
     Raises RenderError with Helm's message (schema violation, lane rule, ...).
     """
@@ -113,10 +113,10 @@ def resolve_chart(
         raise InputError(f"--chart-repo {url}: expected an oci:// repository")
     if not _CHART_VERSION.fullmatch(chart_version):
         raise InputError(f"--chart-version {chart_version!r} is not a chart version (X.Y.Z)")
-    archive = pull_chart(url, chart_version)
-    chart = load_chart(archive)
+    pulled = pull_chart_artifact(url, chart_version)
+    chart = load_chart(pulled.archive)
     _check_version(chart, chart_version, f"{url}:{chart_version}")
-    return chart, ChartArtifact(url, chart_version, archive_digest(archive), "pulled")
+    return chart, ChartArtifact(url, chart_version, pulled.manifest_digest, "pulled")
 
 
 def local_chart_version(path: Path) -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from helm_python import Chart
 
 KUBE_VERSION = "v1.33.0"
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 API_VERSIONS: tuple[str, ...] = (
     "v1",
     "apps/v1",
@@ -98,24 +101,37 @@ def chart_cache_dir() -> Path:
     return Path(base) / "appt2dispatch" / "charts"
 
 
-def pull_chart(location: str, version: str) -> Path:
-    """Pull `location` (oci://...) at `version` once; later runs reuse the archive cached
-    by its digest (`<cache>/sha256-<hex>.tgz`, indexed by `location:version`).
+@dataclass(frozen=True)
+class PulledChart:
+    """A chart pulled from an OCI registry: its archive in the cache, and the digest of
+    the OCI manifest its tag resolved to (what Flux's OCIRepository reports)."""
 
-    Not reachable and not cached: RenderError naming the artifact (no fallback).
+    archive: Path
+    manifest_digest: str
+
+
+def pull_chart(location: str, version: str) -> Path:
+    """The archive of `location` (oci://...) at `version`; see pull_chart_artifact."""
+    return pull_chart_artifact(location, version).archive
+
+
+def pull_chart_artifact(location: str, version: str) -> PulledChart:
+    """Pull `location` (oci://...) at `version` once; later runs reuse the archive cached
+    by its OCI manifest digest (`<cache>/sha256-<hex>.tgz`, indexed by `location:version`).
+
+    The tag is resolved to its manifest digest just before the pull, through the same
+    registry client. Not reachable and not cached: RenderError naming the artifact (no
+    fallback).
     """
     reference = f"{location}:{version}"
     cache = chart_cache_dir()
     index_path = cache / "index.json"
-    index: dict[str, str] = {}
-    if index_path.is_file():
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            index = {}
+    index = _read_index(index_path)
     cached = index.get(reference)
-    if cached and (cache / cached).is_file():
-        return cache / cached
+    if isinstance(cached, dict):
+        name, digest = cached.get("archive"), cached.get("manifest")
+        if isinstance(name, str) and isinstance(digest, str) and (cache / name).is_file():
+            return PulledChart(cache / name, digest)
     import helm_python
 
     try:
@@ -124,19 +140,36 @@ def pull_chart(location: str, version: str) -> Path:
         raise RenderError(f"cannot pull {reference}: cache {cache}: {exc.strerror}") from exc
     with tempfile.TemporaryDirectory(dir=cache) as download:
         try:
-            helm_python.pull(location, version=version, destination=download)
+            client = helm_python.RegistryClient()
+            descriptor = client.resolve(reference)
+            helm_python.pull(location, version=version, destination=download, client=client)
         except helm_python.HelmError as exc:
             raise RenderError(
                 f"cannot pull {reference} (not reachable and not cached): {_first_line(exc)}"
             ) from exc
+        digest = str(descriptor.get("digest", ""))
+        if not _SHA256.fullmatch(digest):
+            raise RenderError(f"cannot pull {reference}: the registry gave no manifest digest")
         archives = sorted(Path(download).glob("*.tgz"))
         if len(archives) != 1:
             raise RenderError(f"cannot pull {reference}: no chart archive received")
-        target = archive_digest(archives[0]).replace(":", "-") + ".tgz"
+        target = digest.replace(":", "-") + ".tgz"
         shutil.move(str(archives[0]), cache / target)
-    index[reference] = target
+    index[reference] = {"manifest": digest, "archive": target}
     index_path.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
-    return cache / target
+    return PulledChart(cache / target, digest)
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    """The cache index (`location:version` -> manifest digest and archive); an unreadable
+    one, or an entry of an older layout, is a cache miss."""
+    if not path.is_file():
+        return {}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return index if isinstance(index, dict) else {}
 
 
 def chart_metadata(chart: Chart) -> dict[str, Any]:
