@@ -106,3 +106,18 @@ def test_release_name_and_namespace() -> None:
         "mission-control",
         "mission-control-migrate",
     }
+
+
+def test_bundled_archive_does_not_depend_on_file_times(tmp_path: Path) -> None:
+    """A fresh checkout writes the chart's files at another time: same archive, same digest."""
+    import os
+    import shutil
+
+    from appt2dispatch.render.dispatch_chart import bundled_chart_dir
+    from appt2dispatch.render.helm import package_reproducibly
+
+    copy = shutil.copytree(bundled_chart_dir(), tmp_path / "dispatch")
+    for path in copy.rglob("*"):
+        os.utime(path, (1_800_000_000, 1_800_000_000))
+    again = package_reproducibly(copy, tmp_path / "out")
+    assert archive_digest(again) == archive_digest(bundled_chart_archive())

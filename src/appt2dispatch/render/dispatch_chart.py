@@ -18,6 +18,7 @@ from appt2dispatch.render.helm import (
     archive_digest,
     chart_metadata,
     load_chart,
+    package_reproducibly,
     pull_chart_artifact,
     render_chart,
 )
@@ -164,7 +165,7 @@ def _packaged(chart_dir: Path, destination: Path) -> Path:
     import helm_python
 
     try:
-        return Path(helm_python.package(chart_dir, destination=destination))
+        return package_reproducibly(chart_dir, destination)
     except helm_python.HelmError as exc:
         raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
 

@@ -91,6 +91,28 @@ def render_chart(
     return manifests
 
 
+# Helm writes each file's modification time into the archive: packaging a copy whose
+# times are all this instant makes the archive (and its sha256) depend on the chart's
+# content only, not on when a checkout happened to write the files.
+_PACKAGE_MTIME = 946684800  # 2000-01-01T00:00:00Z
+
+
+def package_reproducibly(chart_dir: Path, destination: Path, **options: Any) -> Path:
+    """`helm package` of `chart_dir` into `destination`, byte-identical for the same content.
+
+    `options` go to helm_python.package (version, app_version); its errors propagate.
+    """
+    import helm_python
+
+    with tempfile.TemporaryDirectory(prefix="appt2dispatch-package-") as scratch:
+        copy = Path(scratch) / chart_dir.name
+        shutil.copytree(chart_dir, copy, symlinks=False)
+        for path in sorted(copy.rglob("*"), reverse=True):
+            os.utime(path, (_PACKAGE_MTIME, _PACKAGE_MTIME), follow_symlinks=False)
+        os.utime(copy, (_PACKAGE_MTIME, _PACKAGE_MTIME))
+        return Path(helm_python.package(copy, destination=destination, **options))
+
+
 def archive_digest(path: Path) -> str:
     """`sha256:<hex>` of a chart archive's bytes (what an OCI chart layer is addressed by)."""
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
