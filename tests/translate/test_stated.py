@@ -26,7 +26,9 @@ PROBE = """\
                     port: 3000
                   initialDelaySeconds: 10
                   periodSeconds: 10
-                  failureThreshold: 3"""
+                  failureThreshold: 3
+              startup:
+                enabled: false"""
 CONTROLLER = """\
     controllers:
       dispatch:
@@ -73,6 +75,7 @@ def test_stated_settings_equal_to_the_chart_default_are_written(tmp_path: Path) 
     assert values["enableServiceLinks"] is False
     assert values["serviceAccount"]["automountServiceAccountToken"] is False
     assert values["service"] == {"type": "ClusterIP", "port": 3000, "portName": "http"}
+    assert values["probes"]["startup"] == {"enabled": False}  # the chart's default too
     assert values["probes"]["liveness"] == {
         "enabled": True,
         "spec": {
