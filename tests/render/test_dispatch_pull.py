@@ -86,6 +86,12 @@ class Registry:
         def __init__(self, registry: Registry) -> None:
             self.registry = registry
 
+        def __enter__(self) -> Registry.Client:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
         def resolve(self, reference: str) -> dict[str, Any]:
             import helm_python
 
@@ -317,3 +323,15 @@ def test_the_digest_says_what_it_addresses_in_every_format(
     bundled = diff(release, output_format=output_format)
     digest = archive_digest(bundled_chart_archive())
     assert f"chart archive {digest}, the chart bundled with appt2dispatch" in bundled.output
+
+
+def test_a_registry_without_a_manifest_digest_is_refused(
+    release: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.add_bundled_as("0.5.41")
+    monkeypatch.setattr(registry, "manifest_digest", lambda version: "")
+    result = diff(release, "--chart-version", "0.5.41")
+    assert result.exit_code == 2
+    assert f"cannot pull {CHART_URL}:0.5.41: the registry gave no manifest digest" in result.output
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "appt2dispatch" / "charts"
+    assert not list(cache.glob("*.tgz"))

@@ -49,6 +49,12 @@ def pulls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, st
         return shutil.copy(archive, Path(destination) / archive.name)
 
     class FakeRegistryClient:
+        def __enter__(self) -> FakeRegistryClient:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
         def resolve(self, reference: str) -> dict[str, str]:
             return {"digest": "sha256:" + "0" * 64}
 

@@ -162,9 +162,9 @@ def pull_chart_artifact(location: str, version: str) -> PulledChart:
         raise RenderError(f"cannot pull {reference}: cache {cache}: {exc.strerror}") from exc
     with tempfile.TemporaryDirectory(dir=cache) as download:
         try:
-            client = helm_python.RegistryClient()
-            descriptor = client.resolve(reference)
-            helm_python.pull(location, version=version, destination=download, client=client)
+            with helm_python.RegistryClient() as client:
+                descriptor = client.resolve(reference)
+                helm_python.pull(location, version=version, destination=download, client=client)
         except helm_python.HelmError as exc:
             raise RenderError(
                 f"cannot pull {reference} (not reachable and not cached): {_first_line(exc)}"
