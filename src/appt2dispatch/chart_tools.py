@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import InputError, WriteError
 from appt2dispatch.models import LintMessage, LintResult, LintSeverity
-from appt2dispatch.render.dispatch_chart import (
-    bundled_chart_dir,
-    parse_manifests,
-    reproducible_copy,
+from appt2dispatch.render.dispatch_chart import bundled_chart_dir, parse_manifests
+from appt2dispatch.render.helm import (
+    KUBE_VERSION,
+    load_chart,
+    package_reproducibly,
+    render_chart,
 )
-from appt2dispatch.render.helm import KUBE_VERSION, load_chart, render_chart
 
 # helm lint's numeric severities.
 _SEVERITIES: dict[int, LintSeverity] = {0: "unknown", 1: "info", 2: "warning", 3: "error"}
@@ -68,13 +68,9 @@ def package_chart(
     except OSError as exc:
         raise WriteError(f"cannot create {destination}: {exc.strerror}") from exc
     try:
-        with tempfile.TemporaryDirectory(prefix="appt2dispatch-chart-") as workdir:
-            archive = helm_python.package(
-                reproducible_copy(bundled_chart_dir(), Path(workdir)),
-                destination=destination,
-                version=version,
-                app_version=app_version,
-            )
+        archive = package_reproducibly(
+            bundled_chart_dir(), destination, version=version, app_version=app_version
+        )
     except helm_python.HelmIOError as exc:
         raise WriteError(f"cannot write the chart archive to {destination}: {exc}") from exc
     except helm_python.HelmError as exc:

@@ -366,6 +366,7 @@ def diff(
         loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
         in_use = pipeline.dispatch_chart_in_use(loaded, chart_options)
         if in_use is not None:
+            # Already on the dispatch chart: nothing to compare (verdict already-migrated).
             from appt2dispatch.report import already_migrated_report
 
             done = already_migrated_report(str(loaded.path), in_use)
@@ -447,6 +448,8 @@ def render(
                 "--renderer builtin cannot be combined with --app-template-chart/--old-manifests"
             )
         loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
+        if _already_migrated(loaded, chart_options, "no app-template side to render"):
+            return
         if renderer == "helm" and not app_template_chart:
             from appt2dispatch.render.old import resolve_app_template_version
 
@@ -460,6 +463,21 @@ def render(
             return
         translation = pipeline.translate(loaded, old, chart_options)
         _echo_masked(dump_manifests(pipeline.render_new(loaded, translation, chart_options)))
+
+
+def _already_migrated(loaded: Any, chart_options: Any, consequence: str) -> bool:
+    """Say so (stderr) when the release runs the dispatch chart already; exit stays 0."""
+    from appt2dispatch import pipeline
+
+    in_use = pipeline.dispatch_chart_in_use(loaded, chart_options)
+    if in_use is None:
+        return False
+    click.echo(
+        f"appt2dispatch: {loaded.path}: already migrated: the release runs the dispatch "
+        f"chart ({in_use}); {consequence}",
+        err=True,
+    )
+    return True
 
 
 def _echo_masked(text: str) -> None:
@@ -516,6 +534,8 @@ def translate(
         from appt2dispatch.write import write_all_or_nothing
 
         loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
+        if _already_migrated(loaded, chart_options, "nothing to translate, nothing written"):
+            return
         old = pipeline.render_old(
             loaded, _build_old(old_manifests, app_template_chart, app_template_version)
         )

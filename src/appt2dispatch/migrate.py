@@ -154,12 +154,12 @@ def plan_migration(
     for entry in index.helmreleases:
         if wanted and entry.path.resolve() not in wanted:
             continue
-        if not _may_be_dispatch(index, entry):
+        if not _may_be_dispatch(index, entry, translate_options.chart_repo):
             continue
         name = entry.name or entry.path.name
         try:
             release = _load(context, entry)
-            chart = _chart_of(index, entry, release)
+            chart = _chart_of(index, entry, release, translate_options.chart_repo)
             if chart == "dispatch":
                 migrated.append(entry.path)
                 continue
@@ -220,7 +220,7 @@ def _refusal(plan: MigrationPlan, accept_behavior_change: bool) -> str | None:
     return None
 
 
-def _may_be_dispatch(index: Any, entry: Any) -> bool:
+def _may_be_dispatch(index: Any, entry: Any, chart_repo: str | None) -> bool:
     """Cheap pre-filter on plain data: a dispatch image, or a chart that may be dispatch's."""
     if entry.looks_like_dispatch:
         return True
@@ -228,7 +228,7 @@ def _may_be_dispatch(index: Any, entry: Any) -> bool:
     if "${" in str(ref.get("name", "")):
         return True
     found = index.ocirepository_summary_for(entry.summary)
-    return found is not None and _chart_from_url(found.data) == "dispatch"
+    return found is not None and _chart_from_url(found.data, chart_repo) == "dispatch"
 
 
 def _load(context: _Context, entry: Any, substitutions: Mapping[str, str] | None = None) -> Any:
@@ -237,11 +237,12 @@ def _load(context: _Context, entry: Any, substitutions: Mapping[str, str] | None
     return load_release_from_tree(context.index, entry, context.namespace, substitutions)
 
 
-def _chart_of(index: Any, entry: Any, release: HelmRelease) -> str:
-    """Which chart the release runs: "app-template", "dispatch", or a description."""
+def _chart_of(index: Any, entry: Any, release: HelmRelease, chart_repo: str | None) -> str:
+    """Which chart the release runs: "app-template", "dispatch" (the published chart or
+    --chart-repo), or a description."""
     oci = _ocirepository(index, entry, release)
     if oci is not None:
-        return _chart_from_url(oci.data)
+        return _chart_from_url(oci.data, chart_repo)
     spec = release.document.data.get("spec") or {}
     chart = (spec.get("chart") or {}).get("spec") or {}
     if chart.get("chart") in ("app-template", "dispatch"):
@@ -251,11 +252,11 @@ def _chart_of(index: Any, entry: Any, release: HelmRelease) -> str:
     return "an unknown chart (no OCIRepository found, values not app-template's)"
 
 
-def _chart_from_url(data: Mapping[str, Any]) -> str:
+def _chart_from_url(data: Mapping[str, Any], chart_repo: str | None) -> str:
     from appt2dispatch.translate.chart import CHART_URL
 
     url = str((data.get("spec") or {}).get("url", "")).rstrip("/")
-    if url == CHART_URL:
+    if url in {CHART_URL, (chart_repo or CHART_URL).rstrip("/")}:
         return "dispatch"
     if url.rsplit("/", 1)[-1] == "app-template":
         return "app-template"

@@ -93,9 +93,11 @@ ArtifactOrigin = Literal["bundled", "pulled", "local", "assumed"]
 class ChartArtifact:
     """The dispatch chart that rendered the new side, as Flux will fetch it.
 
-    `url` and `version` are what the OCIRepository names; `digest` is the sha256 of
-    the chart archive whose templates were rendered. `origin`: the chart shipped in
-    the package, pulled from `url`, a local chart (--dispatch-chart), or "assumed":
+    `url` and `version` are what the OCIRepository names. `digest`: for a chart pulled
+    from `url`, the OCI manifest digest the tag resolved to (what Flux's OCIRepository
+    reports as the artifact revision); for any other, the sha256 of the chart archive
+    whose templates were rendered (`digest_of` says which). `origin`: the chart shipped
+    in the package, pulled from `url`, a local chart (--dispatch-chart), or "assumed":
     the bundled templates restamped as `version` (--assume-chart-unchanged), so the
     artifact Flux pulls was not verified.
     """
@@ -114,21 +116,28 @@ class ChartArtifact:
     def reference(self) -> str:
         return f"{self.url}:{self.version}"
 
+    @property
+    def digest_of(self) -> Literal["oci-manifest", "chart-archive"]:
+        """What `digest` addresses: the OCI manifest (pulled) or the chart archive."""
+        return "oci-manifest" if self.origin == "pulled" else "chart-archive"
+
     def describe(self) -> str:
-        """One line: `oci://...:0.5.40 (sha256:..., bundled chart)`."""
+        """One line: `oci://...:0.5.40 (chart archive sha256:..., bundled chart)`."""
         how = {
             "bundled": "the chart bundled with appt2dispatch",
             "pulled": "pulled",
             "local": f"from {self.source}",
             "assumed": f"NOT VERIFIED: {self.source}",
         }[self.origin]
-        return f"{self.reference} ({self.digest}, {how})"
+        label = "OCI manifest" if self.digest_of == "oci-manifest" else "chart archive"
+        return f"{self.reference} ({label} {self.digest}, {how})"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "version": self.version,
             "digest": self.digest,
+            "digest_of": self.digest_of,
             "origin": self.origin,
             "verified": self.verified,
         }

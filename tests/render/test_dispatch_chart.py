@@ -53,7 +53,7 @@ def test_render_objects_renderer_and_order() -> None:
     assert artifact.digest == archive_digest(bundled_chart_archive())
     assert rendered.renderer == (
         "helm v4 (helm-python-sdk 0.2.2): dispatch chart "
-        f"oci://ghcr.io/misospace/charts/dispatch:0.5.40 ({artifact.digest}, "
+        f"oci://ghcr.io/misospace/charts/dispatch:0.5.40 (chart archive {artifact.digest}, "
         "the chart bundled with appt2dispatch)"
     )
     assert rendered.chart == "dispatch 0.5.40"
@@ -129,3 +129,18 @@ def test_digest_depends_on_the_chart_content_not_on_file_times(tmp_path: Path) -
     changed = tmp_path / "changed"
     changed.mkdir()
     assert archive_digest(_packaged(tmp_path / "b" / "dispatch", changed)) != copies[0]
+
+
+def test_bundled_archive_does_not_depend_on_file_times(tmp_path: Path) -> None:
+    """A fresh checkout writes the chart's files at another time: same archive, same digest."""
+    import os
+    import shutil
+
+    from appt2dispatch.render.dispatch_chart import bundled_chart_dir
+    from appt2dispatch.render.helm import package_reproducibly
+
+    copy = shutil.copytree(bundled_chart_dir(), tmp_path / "dispatch")
+    for path in copy.rglob("*"):
+        os.utime(path, (1_800_000_000, 1_800_000_000))
+    again = package_reproducibly(copy, tmp_path / "out")
+    assert archive_digest(again) == archive_digest(bundled_chart_archive())

@@ -8,7 +8,9 @@ different templates, as ghcr.io/misospace/charts/dispatch really does from 0.5.1
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -51,13 +53,54 @@ spec:
 
 
 class Registry:
-    """What the fake OCI source serves: version -> chart archive; every pull recorded."""
+    """What the fake OCI source serves: version -> chart archive, each behind an OCI
+    manifest (its digest is what the tag resolves to); every pull and resolve recorded."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.archives: dict[str, Path] = {}
         self.pulls: list[tuple[str, str]] = []
+        self.resolves: list[str] = []
         self.reachable = True
+
+    def manifest_digest(self, version: str) -> str:
+        """sha256 of the manifest that names the version's chart layer (as a registry has)."""
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "layers": [
+                {
+                    "mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                    "digest": archive_digest(self.archives[version]),
+                }
+            ],
+        }
+        return "sha256:" + hashlib.sha256(json.dumps(manifest).encode()).hexdigest()
+
+    def client(self, **_: Any) -> Registry.Client:
+        return Registry.Client(self)
+
+    class Client:
+        """Stand-in for helm_python.RegistryClient: resolves `oci://...:version`."""
+
+        def __init__(self, registry: Registry) -> None:
+            self.registry = registry
+
+        def __enter__(self) -> Registry.Client:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def resolve(self, reference: str) -> dict[str, Any]:
+            import helm_python
+
+            self.registry.resolves.append(reference)
+            version = reference.rpartition(":")[2]
+            if not self.registry.reachable or version not in self.registry.archives:
+                raise helm_python.HelmError(f"{reference}: not found")
+            digest = self.registry.manifest_digest(version)
+            return {"digest": digest, "media_type": "application/vnd.oci.image.manifest.v1+json"}
 
     def add_other_chart(self) -> Path:
         chart = self.root / "other" / "dispatch"
@@ -90,6 +133,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Registry:
 
     fake = Registry(tmp_path / "registry")
     monkeypatch.setattr(helm_python, "pull", fake.pull)
+    monkeypatch.setattr(helm_python, "RegistryClient", fake.client)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return fake
 
@@ -126,11 +170,12 @@ def test_default_is_the_bundled_chart_named_everywhere(release: Path, registry: 
         "url": CHART_URL,
         "version": "0.5.40",
         "digest": archive_digest(bundled_chart_archive()),
+        "digest_of": "chart-archive",
         "origin": "bundled",
         "verified": True,
     }
     assert written_tag_and_url(report) == (chart["version"], chart["url"])
-    assert chart["digest"] in report["renderers"]["new"]
+    assert f"chart archive {chart['digest']}" in report["renderers"]["new"]
     assert "restamp" not in result.output
     assert report["caveats"] == []
     assert registry.pulls == []  # no network unless asked
@@ -146,7 +191,16 @@ def test_another_version_is_pulled_and_its_behaviour_change_reported(
     assert report["verdict"] != "no-behavior-change"
     chart = report["renderers"]["new_chart"]
     assert chart["origin"] == "pulled" and chart["version"] == "0.5.19"
-    assert chart["digest"] == archive_digest(archive)
+    # What Flux's OCIRepository reports as the revision: the manifest's digest, not the
+    # archive's (the archive is the manifest's layer).
+    assert chart["digest"] == registry.manifest_digest("0.5.19") != archive_digest(archive)
+    assert chart["digest_of"] == "oci-manifest"
+    assert f"OCI manifest {chart['digest']}, pulled" in report["renderers"]["new"]
+    assert registry.resolves == [f"{CHART_URL}:0.5.19"]
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "appt2dispatch" / "charts"
+    assert [path.name for path in cache.glob("*.tgz")] == [
+        chart["digest"].replace(":", "-") + ".tgz"
+    ]
     assert written_tag_and_url(report) == ("0.5.19", CHART_URL)
     # The pulled chart ignores `config:`: the app's variables are gone.
     lost = {
@@ -162,7 +216,7 @@ def test_another_version_is_pulled_and_its_behaviour_change_reported(
     again = diff(release, "--chart-version", "0.5.19")
     assert again.exit_code == 1, again.output
     assert json.loads(again.output)["renderers"]["new_chart"]["digest"] == chart["digest"]
-    assert len(registry.pulls) == 1
+    assert len(registry.pulls) == 1 and len(registry.resolves) == 1
 
 
 def test_unreachable_and_uncached_is_bad_input_naming_the_artifact(
@@ -256,3 +310,28 @@ def test_bad_chart_options_are_refused_without_a_pull(
     assert result.exit_code == 2
     assert message in result.output
     assert registry.pulls == []
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown"])
+def test_the_digest_says_what_it_addresses_in_every_format(
+    release: Path, registry: Registry, output_format: str
+) -> None:
+    registry.add_bundled_as("0.5.41")
+    pulled = diff(release, "--chart-version", "0.5.41", output_format=output_format)
+    assert pulled.exit_code == 0, pulled.output
+    assert f"OCI manifest {registry.manifest_digest('0.5.41')}, pulled" in pulled.output
+    bundled = diff(release, output_format=output_format)
+    digest = archive_digest(bundled_chart_archive())
+    assert f"chart archive {digest}, the chart bundled with appt2dispatch" in bundled.output
+
+
+def test_a_registry_without_a_manifest_digest_is_refused(
+    release: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.add_bundled_as("0.5.41")
+    monkeypatch.setattr(registry, "manifest_digest", lambda version: "")
+    result = diff(release, "--chart-version", "0.5.41")
+    assert result.exit_code == 2
+    assert f"cannot pull {CHART_URL}:0.5.41: the registry gave no manifest digest" in result.output
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "appt2dispatch" / "charts"
+    assert not list(cache.glob("*.tgz"))

@@ -48,7 +48,18 @@ def pulls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, st
         calls.append((location, version))
         return shutil.copy(archive, Path(destination) / archive.name)
 
+    class FakeRegistryClient:
+        def __enter__(self) -> FakeRegistryClient:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def resolve(self, reference: str) -> dict[str, str]:
+            return {"digest": "sha256:" + "0" * 64}
+
     monkeypatch.setattr(helm_python, "pull", fake_pull)
+    monkeypatch.setattr(helm_python, "RegistryClient", FakeRegistryClient)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return calls
 
@@ -113,7 +124,8 @@ def test_an_index_entry_that_is_not_a_digest_name_is_not_followed(
     outside = tmp_path / "elsewhere.tgz"
     outside.write_bytes(b"planted")
     reference = "oci://ghcr.io/bjw-s-labs/helm/app-template:5.0.1"
-    (charts / "index.json").write_text(json.dumps({reference: "../../elsewhere.tgz"}))
+    planted = {"manifest": "sha256:" + "0" * 64, "archive": "../../elsewhere.tgz"}
+    (charts / "index.json").write_text(json.dumps({reference: planted}))
     result = _render_old(tmp_path)
     assert result.exit_code == 0, result.output
     assert len(pulls) == 1

@@ -45,8 +45,11 @@ def test_plain_release_needs_only_the_differences(tmp_path: Path) -> None:
     translation = translate_changed(tmp_path, lambda objects: None)
     values = translation.values
     assert values["serviceAccount"] == {"automountServiceAccountToken": True}
-    for key in ("replicas", "strategy", "service", "nameOverride", "controllerName"):
+    for key in ("replicas", "strategy", "nameOverride", "fullnameOverride"):
         assert key not in values
+    # Stated by the values' keys (`controllers.dispatch`, `containers.app`, `ports.http`).
+    assert (values["controllerName"], values["containerName"]) == ("dispatch", "app")
+    assert values["service"] == {"port": 3000, "portName": "http"}
     # The synthetic release has no probes; the chart's default ones are switched off.
     assert values["probes"] == {"liveness": {"enabled": False}, "readiness": {"enabled": False}}
     assert "enabled: false  # the old pod had no liveness probe" in translation.values_yaml

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import shutil
 import tempfile
@@ -19,7 +18,8 @@ from appt2dispatch.render.helm import (
     archive_digest,
     chart_metadata,
     load_chart,
-    pull_chart,
+    package_reproducibly,
+    pull_chart_artifact,
     render_chart,
 )
 
@@ -72,8 +72,8 @@ def render_dispatch(
 
     Which chart: `local_chart` (a directory or .tgz) when given; else the bundled chart
     when `chart_version` is None or the bundled version; else the chart `url` serves at
-    `chart_version`, pulled once and cached by digest (RenderError when it cannot be
-    pulled). Only with `assume_unchanged` are the bundled templates restamped as
+    `chart_version`, pulled once and cached by its OCI manifest digest (RenderError when
+    it cannot be pulled). Only with `assume_unchanged` are the bundled templates restamped as
     `chart_version` instead, and the artifact says it was not verified.
     Raises RenderError with Helm's message (schema violation, lane rule, ...).
     """
@@ -114,10 +114,10 @@ def resolve_chart(
         raise InputError(f"--chart-repo {url}: expected an oci:// repository")
     if not _CHART_VERSION.fullmatch(chart_version):
         raise InputError(f"--chart-version {chart_version!r} is not a chart version (X.Y.Z)")
-    archive = pull_chart(url, chart_version)
-    chart = load_chart(archive)
+    pulled = pull_chart_artifact(url, chart_version)
+    chart = load_chart(pulled.archive)
     _check_version(chart, chart_version, f"{url}:{chart_version}")
-    return chart, ChartArtifact(url, chart_version, archive_digest(archive), "pulled")
+    return chart, ChartArtifact(url, chart_version, pulled.manifest_digest, "pulled")
 
 
 def local_chart_version(path: Path) -> str:
@@ -161,30 +161,13 @@ def bundled_chart_archive() -> Path:
     return _packaged(bundled_chart_dir(), workdir)
 
 
-# Helm writes each file's mtime into the archive; a checkout's mtimes are the time of the
-# clone, so a chart is packaged from a copy with one fixed time, which makes its digest a
-# property of its content (2000-01-01T00:00:00Z).
-REPRODUCIBLE_MTIME = 946684800
-
-
-def reproducible_copy(chart_dir: Path, workdir: Path) -> Path:
-    """A copy of `chart_dir` under `workdir` whose files all carry REPRODUCIBLE_MTIME."""
-    source = workdir / chart_dir.name
-    shutil.copytree(chart_dir, source)
-    for path in (source, *source.rglob("*")):
-        os.utime(path, (REPRODUCIBLE_MTIME, REPRODUCIBLE_MTIME), follow_symlinks=False)
-    return source
-
-
 def _packaged(chart_dir: Path, destination: Path) -> Path:
     import helm_python
 
-    with tempfile.TemporaryDirectory(prefix="appt2dispatch-chart-") as workdir:
-        source = reproducible_copy(chart_dir, Path(workdir))
-        try:
-            return Path(helm_python.package(source, destination=destination))
-        except helm_python.HelmError as exc:
-            raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
+    try:
+        return package_reproducibly(chart_dir, destination)
+    except helm_python.HelmError as exc:
+        raise RenderError(f"cannot package the chart {chart_dir}: {exc}") from exc
 
 
 def helm_engine_label() -> str:

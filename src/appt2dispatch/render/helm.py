@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from helm_python import Chart
 
 KUBE_VERSION = "v1.33.0"
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 API_VERSIONS: tuple[str, ...] = (
     "v1",
     "apps/v1",
@@ -88,6 +91,28 @@ def render_chart(
     return manifests
 
 
+# Helm writes each file's modification time into the archive: packaging a copy whose
+# times are all this instant makes the archive (and its sha256) depend on the chart's
+# content only, not on when a checkout happened to write the files.
+_PACKAGE_MTIME = 946684800  # 2000-01-01T00:00:00Z
+
+
+def package_reproducibly(chart_dir: Path, destination: Path, **options: Any) -> Path:
+    """`helm package` of `chart_dir` into `destination`, byte-identical for the same content.
+
+    `options` go to helm_python.package (version, app_version); its errors propagate.
+    """
+    import helm_python
+
+    with tempfile.TemporaryDirectory(prefix="appt2dispatch-package-") as scratch:
+        copy = Path(scratch) / chart_dir.name
+        shutil.copytree(chart_dir, copy, symlinks=False)
+        for path in sorted(copy.rglob("*"), reverse=True):
+            os.utime(path, (_PACKAGE_MTIME, _PACKAGE_MTIME), follow_symlinks=False)
+        os.utime(copy, (_PACKAGE_MTIME, _PACKAGE_MTIME))
+        return Path(helm_python.package(copy, destination=destination, **options))
+
+
 def archive_digest(path: Path) -> str:
     """`sha256:<hex>` of a chart archive's bytes (what an OCI chart layer is addressed by)."""
     return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
@@ -98,28 +123,45 @@ def chart_cache_dir() -> Path:
     return Path(base) / "appt2dispatch" / "charts"
 
 
-def pull_chart(location: str, version: str) -> Path:
-    """Pull `location` (oci://...) at `version` once; later runs reuse the archive cached
-    by its digest (`<cache>/sha256-<hex>.tgz`, indexed by `location:version`).
+@dataclass(frozen=True)
+class PulledChart:
+    """A chart pulled from an OCI registry: its archive in the cache, and the digest of
+    the OCI manifest its tag resolved to (what Flux's OCIRepository reports)."""
 
-    Not reachable and not cached: RenderError naming the artifact (no fallback).
+    archive: Path
+    manifest_digest: str
+
+
+def pull_chart(location: str, version: str) -> Path:
+    """The archive of `location` (oci://...) at `version`; see pull_chart_artifact."""
+    return pull_chart_artifact(location, version).archive
+
+
+def pull_chart_artifact(location: str, version: str) -> PulledChart:
+    """Pull `location` (oci://...) at `version` once; later runs reuse the archive cached
+    by its OCI manifest digest (`<cache>/sha256-<hex>.tgz`, indexed by `location:version`).
+
+    The tag is resolved to its manifest digest just before the pull, through the same
+    registry client. Not reachable and not cached: RenderError naming the artifact (no
+    fallback).
     """
     reference = f"{location}:{version}"
     cache = chart_cache_dir()
-    index_path = cache / "index.json"
-    index: dict[str, str] = {}
-    if index_path.is_file():
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            index = {}
+    index = _read_index(cache / "index.json")
     cached = index.get(reference)
-    # The index is only a hint: an entry is used when it names an archive by digest and
-    # the archive still has that digest.
-    if isinstance(cached, str) and CACHED_ARCHIVE.fullmatch(cached):
-        archive = cache / cached
-        if archive.is_file() and archive_digest(archive).replace(":", "-") + ".tgz" == cached:
-            return archive
+    # The index is only a hint: an entry is used when it names an archive by its manifest
+    # digest and that archive still has the sha256 recorded when it was pulled.
+    if isinstance(cached, dict):
+        name, digest, sha = cached.get("archive"), cached.get("manifest"), cached.get("sha256")
+        if (
+            isinstance(name, str)
+            and isinstance(digest, str)
+            and CACHED_ARCHIVE.fullmatch(name)
+            and name == digest.replace(":", "-") + ".tgz"
+            and (cache / name).is_file()
+            and archive_digest(cache / name) == sha
+        ):
+            return PulledChart(cache / name, digest)
     try:
         return _download(location, version, reference, cache, index)
     except OSError as exc:
@@ -130,28 +172,46 @@ CACHED_ARCHIVE = re.compile(r"sha256-[0-9a-f]{64}\.tgz")
 
 
 def _download(
-    location: str, version: str, reference: str, cache: Path, index: dict[str, str]
-) -> Path:
+    location: str, version: str, reference: str, cache: Path, index: dict[str, Any]
+) -> PulledChart:
     import helm_python
 
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as download:
         try:
-            helm_python.pull(location, version=version, destination=download)
+            with helm_python.RegistryClient() as client:
+                descriptor = client.resolve(reference)
+                helm_python.pull(location, version=version, destination=download, client=client)
         except helm_python.HelmError as exc:
             raise RenderError(
                 f"cannot pull {reference} (not reachable and not cached): {_first_line(exc)}"
             ) from exc
+        digest = str(descriptor.get("digest", ""))
+        if not _SHA256.fullmatch(digest):
+            raise RenderError(f"cannot pull {reference}: the registry gave no manifest digest")
         archives = sorted(Path(download).glob("*.tgz"))
         if len(archives) != 1:
             raise RenderError(f"cannot pull {reference}: no chart archive received")
-        target = archive_digest(archives[0]).replace(":", "-") + ".tgz"
+        target = digest.replace(":", "-") + ".tgz"
+        sha = archive_digest(archives[0])
         os.replace(archives[0], cache / target)
-        index[reference] = target
+        index[reference] = {"manifest": digest, "archive": target, "sha256": sha}
         staged = Path(download) / "index.json"
         staged.write_text(json.dumps(index, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(staged, cache / "index.json")
-    return cache / target
+    return PulledChart(cache / target, digest)
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    """The cache index (`location:version` -> manifest digest, archive, its sha256); an
+    unreadable one, or an entry of an older layout, is a cache miss."""
+    if not path.is_file():
+        return {}
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return index if isinstance(index, dict) else {}
 
 
 def chart_metadata(chart: Chart) -> dict[str, Any]:

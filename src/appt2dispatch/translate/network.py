@@ -76,18 +76,31 @@ def map_service(
         port_names = origin.source.get((*values_path, "ports"))
         if isinstance(port_names, Mapping) and len(port_names) == 1:
             port_path = (*values_path, "ports", str(next(iter(port_names))))
-    draft.set(
-        ("service", "type"), spec.get("type", "ClusterIP"), sources=child_path(values_path, "type")
-    )
-    draft.set(("service", "port"), port["port"], sources=child_path(port_path, "port"))
-    draft.set(("service", "targetPort"), target_port, sources=child_path(port_path, "targetPort"))
+    _stated(draft, origin, ("service", "type"), spec.get("type", "ClusterIP"), values_path)
+    _stated(draft, origin, ("service", "port"), port["port"], port_path)
+    _stated(draft, origin, ("service", "targetPort"), target_port, port_path)
     if port.get("name"):
-        draft.set(("service", "portName"), port["name"], sources=optional_path(port_path))
+        # The port's name is its key in the old values (`ports.<name>`): stated.
+        draft.set(
+            ("service", "portName"),
+            port["name"],
+            sources=optional_path(port_path),
+            stated=port_path is not None,
+        )
     else:
         default_name = chart_default(("service", "portName"))
         draft.note(f'{label} port has no name; the chart names it "{default_name}"')
-    _map_metadata(draft, "service", service, values_path)
+    _map_metadata(draft, origin, "service", service, values_path)
     return _rename(draft, service, "", "Service", namespace, fullname)
+
+
+def _stated(
+    draft: Draft, origin: Origin, path: tuple[str, str], value: Any, parent: ValuesPath | None
+) -> None:
+    """`path` whose app-template key is `parent.<last part of path>`: written whenever the
+    old values state that key, else only where it differs from the chart default."""
+    sources = child_path(parent, path[-1])
+    draft.set(path, value, sources=sources, stated=origin.stated(sources))
 
 
 def _resolve_target_port(
@@ -149,37 +162,24 @@ def map_route(
         )
     route_namespace = (route.get("metadata") or {}).get("namespace") or namespace
     draft.set(("httpRoute", "enabled"), True, sources=optional_path(values_path))
-    draft.set(
-        ("httpRoute", "hostnames"),
-        list(spec.get("hostnames") or []),
-        sources=child_path(values_path, "hostnames"),
+    _stated(
+        draft, origin, ("httpRoute", "hostnames"), list(spec.get("hostnames") or []), values_path
     )
     parents = [_strip_gateway_defaults(ref) for ref in spec.get("parentRefs") or []]
-    draft.set(("httpRoute", "parentRefs"), parents, sources=child_path(values_path, "parentRefs"))
-    draft.set(
-        ("httpRoute", "rules"),
-        _route_rules(spec.get("rules") or [], workload, route_namespace),
-        sources=child_path(values_path, "rules"),
-    )
-    _map_metadata(draft, "httpRoute", route, values_path)
+    _stated(draft, origin, ("httpRoute", "parentRefs"), parents, values_path)
+    rules = _route_rules(spec.get("rules") or [], workload, route_namespace)
+    _stated(draft, origin, ("httpRoute", "rules"), rules, values_path)
+    _map_metadata(draft, origin, "httpRoute", route, values_path)
     return _rename(draft, route, GATEWAY_GROUP, "HTTPRoute", namespace, fullname)
 
 
 def _map_metadata(
-    draft: Draft, key: str, obj: Mapping[str, Any], values_path: ValuesPath | None
+    draft: Draft, origin: Origin, key: str, obj: Mapping[str, Any], values_path: ValuesPath | None
 ) -> None:
     """Annotations and user labels (not the chart's own) -> `<key>.annotations` and `.labels`."""
     metadata = obj.get("metadata") or {}
-    draft.set(
-        (key, "annotations"),
-        metadata.get("annotations") or {},
-        sources=child_path(values_path, "annotations"),
-    )
-    draft.set(
-        (key, "labels"),
-        user_labels(metadata.get("labels")),
-        sources=child_path(values_path, "labels"),
-    )
+    _stated(draft, origin, (key, "annotations"), metadata.get("annotations") or {}, values_path)
+    _stated(draft, origin, (key, "labels"), user_labels(metadata.get("labels")), values_path)
 
 
 def _route_rules(rules: list[Mapping[str, Any]], workload: DispatchWorkload, namespace: str) -> Any:

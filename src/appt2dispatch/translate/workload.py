@@ -1,8 +1,10 @@
 """Kubernetes-level fields of the old Deployment -> the chart's keys.
 
-Only what differs from the chart's defaults is written. A field the chart has no
-home for is refused by its path in the rendered Deployment and, where the values
-show it, by the app-template key that produced it.
+Written: what differs from the chart's defaults, and every setting the old values
+stated (a values key produced it), even when it equals today's default, so a later
+chart default cannot change it. A field the chart has no home for is refused by its
+path in the rendered Deployment and, where the values show it, by the app-template
+key that produced it.
 """
 
 from __future__ import annotations
@@ -114,6 +116,10 @@ class Origin:
             return None
         return self.source.first_existing([(*self.controller, field)])
 
+    def stated(self, sources: list[ValuesPath]) -> bool:
+        """Whether the old values state one of `sources` (a key holding null counts)."""
+        return any(self.source.exists(path) for path in sources)
+
 
 def refuse(origin: Origin, what: str, values_path: ValuesPath | None, why: str) -> RefusedError:
     where = f" (values key {dotted(values_path)})" if values_path else ""
@@ -144,16 +150,29 @@ def map_identity(
             f"{release_name!r}: the Deployment cannot be adopted",
         )
     adopt = "keeps the app-template Deployment selector"
+    name_override = origin.source.first_existing([("global", "nameOverride")])
     if labels[SELECTOR_NAME] != release_name:
         draft.set(("nameOverride",), str(labels[SELECTOR_NAME]), comment=adopt)
+    elif name_override is not None:
+        draft.set(("nameOverride",), str(labels[SELECTOR_NAME]), sources=[name_override])
+    # The controller and container ids are keys the old values wrote
+    # (`controllers.<id>.containers.<name>`): stated, and the controller id is in the
+    # Deployment's immutable selector.
     controller = str(labels[SELECTOR_CONTROLLER])
     if controller != chart_default(("controllerName",)):
         draft.set(("controllerName",), controller, comment=adopt)
+    elif origin.controller is not None:
+        draft.set(("controllerName",), controller, stated=True)
     fullname = workload.name
+    fullname_override = origin.source.first_existing([("global", "fullnameOverride")])
     if fullname != release_name:
         draft.set(("fullnameOverride",), fullname, comment="the app-template Deployment's name")
+    elif fullname_override is not None:
+        draft.set(("fullnameOverride",), fullname, sources=[fullname_override])
     container_name = str(workload.container.get("name"))
-    draft.set(("containerName",), container_name)
+    # No `sources`: a source is a home for every comment below it, and these keys hold
+    # the whole controller and container.
+    draft.set(("containerName",), container_name, stated=origin.container is not None)
     return fullname
 
 
@@ -196,15 +215,21 @@ def map_deployment(draft: Draft, workload: DispatchWorkload, origin: Origin) -> 
     pod_labels = {
         k: v for k, v in (template_meta.get("labels") or {}).items() if k not in SELECTOR_KEYS
     }
-    _set_from(
-        draft, ("podLabels",), pod_labels, origin.source.pod_field_path(origin.controller, "labels")
-    )
+    _set_from(draft, ("podLabels",), pod_labels, _pod_metadata_path(origin, "labels"))
     _set_from(
         draft,
         ("podAnnotations",),
         template_meta.get("annotations") or {},
-        origin.source.pod_field_path(origin.controller, "annotations"),
+        _pod_metadata_path(origin, "annotations"),
     )
+
+
+def _pod_metadata_path(origin: Origin, field: str) -> ValuesPath | None:
+    """The pod's own labels/annotations key (`controllers.<id>.labels` is the Deployment's)."""
+    candidates: list[ValuesPath] = [("defaultPodOptions", field)]
+    if origin.controller is not None:
+        candidates.insert(0, (*origin.controller, "pod", field))
+    return origin.source.first_existing(candidates)
 
 
 def map_pod(draft: Draft, workload: DispatchWorkload, origin: Origin) -> None:
@@ -245,12 +270,16 @@ def map_pod(draft: Draft, workload: DispatchWorkload, origin: Origin) -> None:
                 "the chart runs only the dispatch container (no sidecars)",
             )
     enable_links = pod.get("enableServiceLinks", True)
+    links_path = origin.source.pod_field_path(origin.controller, "enableServiceLinks")
     if enable_links is not False:
         draft.set(
             ("enableServiceLinks",),
             enable_links,
             comment="the old pod got <SERVICE>_PORT variables",
+            sources=optional_path(links_path),
         )
+    else:
+        _set_from(draft, ("enableServiceLinks",), False, links_path)
     _map_service_account(draft, workload, origin)
 
 
@@ -258,15 +287,20 @@ def _map_service_account(draft: Draft, workload: DispatchWorkload, origin: Origi
     pod = workload.pod_spec
     account = pod.get("serviceAccountName") or pod.get("serviceAccount") or "default"
     automount = pod.get("automountServiceAccountToken", True)
+    automount_path = origin.source.pod_field_path(origin.controller, "automountServiceAccountToken")
     if automount is not False:
         draft.set(
             ("serviceAccount", "automountServiceAccountToken"),
             True,
             comment="the app-template pod mounted the token",
+            sources=optional_path(automount_path),
         )
+    else:
+        _set_from(draft, ("serviceAccount", "automountServiceAccountToken"), False, automount_path)
     if workload.service_account is not None:
         annotations = (workload.service_account.get("metadata") or {}).get("annotations") or {}
-        _set_from(draft, ("serviceAccount", "annotations"), annotations, ("serviceAccount",))
+        # `serviceAccount` is where a comment about it may sit, not a statement of annotations.
+        draft.set(("serviceAccount", "annotations"), annotations, sources=[("serviceAccount",)])
         if account != workload.name:
             draft.set(("serviceAccount", "name"), account, sources=[("serviceAccount",)])
         return
@@ -304,10 +338,12 @@ def map_container(draft: Draft, workload: DispatchWorkload, origin: Origin) -> N
                 "the chart has no key for it",
             )
     if "imagePullPolicy" in container:
+        image_path = origin.container_field("image")
         draft.set(
             ("image", "pullPolicy"),
             container["imagePullPolicy"],
-            sources=optional_path(origin.container_field("image")),
+            sources=optional_path(image_path),
+            stated=origin.stated(child_path(image_path, "pullPolicy")),
         )
     _map_probes(draft, container, origin)
 
@@ -319,23 +355,33 @@ def _map_probes(draft: Draft, container: Mapping[str, Any], origin: Origin) -> N
         default_spec = chart_default(("probes", key, "spec"))
         default_enabled = chart_default(("probes", key, "enabled"))
         old = container.get(field)
+        enabled_stated = origin.stated(child_path(source, "enabled"))
         if old is None:
-            if default_enabled:
+            if default_enabled or enabled_stated:
                 draft.set(
                     ("probes", key, "enabled"),
                     False,
-                    comment=f"the old pod had no {key} probe",
+                    comment=f"the old pod had no {key} probe" if default_enabled else None,
                     sources=optional_path(source),
+                    stated=enabled_stated,
                 )
             continue
-        if not default_enabled:
-            draft.set(("probes", key, "enabled"), True, sources=optional_path(source))
+        draft.set(
+            ("probes", key, "enabled"),
+            True,
+            sources=optional_path(source),
+            stated=enabled_stated,
+        )
+        # A probe the old values stated (app-template renders a probe from any
+        # `probes.<kind>` key) is written even when it equals the chart's.
+        spec_stated = origin.stated(optional_path(source))
         if canonical_probe(old) == canonical_probe(default_spec or {}):
-            # Same probe: only a home for comments written above it.
+            # Same probe: written when stated, else only a home for comments above it.
             draft.set(
                 ("probes", key, "spec"),
                 default_spec,
                 sources=optional_path(source and (*source, "spec")),
+                stated=spec_stated,
             )
         else:
             spec = helm_override(default_spec, old)
@@ -380,7 +426,9 @@ def user_labels(labels: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _set_from(draft: Draft, path: tuple[str, ...], value: Any, source: ValuesPath | None) -> None:
-    draft.set(path, value, sources=optional_path(source))
+    """An entry produced by the values key `source` (found in the old values: stated), or
+    by app-template's defaults (`source` None: written only where it differs)."""
+    draft.set(path, value, sources=optional_path(source), stated=source is not None)
 
 
 def optional_path(path: ValuesPath | None) -> list[ValuesPath]:

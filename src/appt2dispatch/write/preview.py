@@ -65,6 +65,10 @@ def format_migration(result: MigrationResult, output_format: str) -> str:
             parts.append(f"## {heading}\n\n{body}{fenced}")
         else:
             parts.append(f"== {heading}\n{body}\n{patch}")
+    for path in plan.migrated:
+        where = _relative(plan.root, path)
+        done = "already migrated (runs the dispatch chart): nothing to do, nothing written"
+        parts.append(f"- `{where}`: {done}\n" if markdown else f"{where}: {done}\n")
     parts.extend(f"note: {mask_text(note)}\n" for note in plan.notes)
     parts.append(_summary_line(result) + "\n")
     return "\n".join(parts)
