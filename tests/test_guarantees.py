@@ -66,7 +66,8 @@ def test_named_guarantee_tests_exist(node: str) -> None:
 
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """Every way out refused and recorded: Python sockets, Helm pulls, Go's HTTP proxy."""
+    """Every way out refused and recorded: Python sockets, Helm registry look-ups and pulls,
+    Go's HTTP proxy."""
     import helm_python
 
     attempts: list[str] = []
@@ -79,9 +80,23 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
         attempts.append(location)
         raise helm_python.HelmError("network access in a test that promises none")
 
+    class RefusingRegistryClient:
+        """Resolving a tag to its manifest digest is a registry request too."""
+
+        def __enter__(self) -> RefusingRegistryClient:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            return None
+
+        def resolve(self, reference: str) -> Any:
+            attempts.append(reference.rsplit(":", 1)[0])
+            raise helm_python.HelmError("network access in a test that promises none")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(helm_python, "pull", refuse_pull)
+    monkeypatch.setattr(helm_python, "RegistryClient", RefusingRegistryClient)
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.setenv(proxy, "http://127.0.0.1:9")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
