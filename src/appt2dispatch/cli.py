@@ -246,12 +246,38 @@ def _build_load(
     )
 
 
-def _load_release(helmrelease: str, load_options: Any) -> Any:
+def _load_release(helmrelease: str, load_options: Any, *, text: str | None = None) -> Any:
+    """Load HELMRELEASE (`-`: stdin, or `text` when the caller already read it)."""
     from appt2dispatch.pipeline import load
 
     if helmrelease == "-":
-        return load(Path("<stdin>"), load_options, text=_read_stdin())
+        return load(Path("<stdin>"), load_options, text=_read_stdin() if text is None else text)
     return load(_read_path(helmrelease), load_options)
+
+
+def _reloader(
+    helmrelease: str, load_options: Any, loaded: Any, piped: str | None
+) -> Callable[[Any], Any]:
+    """Load the release again with other substitutions, in the namespace and tree the
+    first load used: a stand-in for each variable must not change where it looks."""
+    import dataclasses
+
+    from appt2dispatch import pipeline
+
+    tree_root = load_options.tree_root
+    if tree_root is None and load_options.find_tree and piped is None:
+        tree_root = pipeline.guess_tree_root(_read_path(helmrelease), load_options)
+
+    def reload(substitutions: Any) -> Any:
+        options = dataclasses.replace(
+            load_options,
+            namespace=loaded.namespace,
+            substitutions=substitutions,
+            tree_root=tree_root,
+        )
+        return _load_release(helmrelease, options, text=piped)
+
+    return reload
 
 
 def _read_stdin() -> str:
@@ -533,12 +559,13 @@ def translate(
         from appt2dispatch import pipeline
         from appt2dispatch.write import write_all_or_nothing
 
-        loaded = _load_release(helmrelease, _build_load(namespace, substitute, release, tree))
+        load_options = _build_load(namespace, substitute, release, tree)
+        piped = _read_stdin() if helmrelease == "-" else None
+        loaded = _load_release(helmrelease, load_options, text=piped)
         if _already_migrated(loaded, chart_options, "nothing to translate, nothing written"):
             return
-        old = pipeline.render_old(
-            loaded, _build_old(old_manifests, app_template_chart, app_template_version)
-        )
+        old_options = _build_old(old_manifests, app_template_chart, app_template_version)
+        old = pipeline.render_old(loaded, old_options)
         translation = pipeline.translate(loaded, old, chart_options)
         if output_dir is None:
             if output_format == "json":
@@ -555,7 +582,17 @@ def translate(
                 raise WriteError(
                     f"cannot create the directory: {exc.strerror or exc}", _location(target)
                 ) from None
-            files = pipeline.output_files(loaded, translation, out_dir=target)
+            files = pipeline.keep_postbuild_variables(
+                loaded,
+                translation,
+                pipeline.output_files(loaded, translation, out_dir=target),
+                reload=_reloader(helmrelease, load_options, loaded, piped),
+                files_of=lambda stand_in, stand_in_translation: pipeline.output_files(
+                    stand_in, stand_in_translation, out_dir=target
+                ),
+                old_options=old_options,
+                translate_options=chart_options,
+            )
             if output_format == "json":
                 files = [_as_json_values(file, translation) for file in files]
             written = write_all_or_nothing(files, root=target)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from appt2dispatch.errors import Appt2DispatchError, ReleaseError, WriteError
+from appt2dispatch.errors import Appt2DispatchError, WriteError
 from appt2dispatch.models import HelmRelease, OutputFile, YamlDocument
 from appt2dispatch.pipeline import DiffOutcome, OldSideOptions, TranslateOptions
 
@@ -310,34 +310,15 @@ def _keep_variables(
 ) -> list[OutputFile]:
     """The release's files with `${VAR}` kept where the human wrote it (module doc)."""
     from appt2dispatch import pipeline
-    from appt2dispatch.write.variables import (
-        check_variables_kept,
-        keep_variables,
-        placeholders_for,
-        variable_forms,
-    )
 
-    kept: list[OutputFile] | None = None
-    placeholders: dict[str, str] = {}
-    forms: dict[str, str] = {}
-    if "${" in str(entry.summary.data):
-        # Every variable the release names, also one only given a default (`${M:=x}`).
-        forms = variable_forms(release.document.data)
-        placeholders = placeholders_for({**dict.fromkeys(forms, ""), **release.substitutions})
-        try:
-            stand_in = _load(context, entry, placeholders)
-            old = pipeline.render_old(stand_in, context.old_options)
-            translation = pipeline.translate(stand_in, old, context.translate_options)
-        except Appt2DispatchError as exc:
-            raise ReleaseError(
-                f"cannot keep the postBuild variables in the rewritten file: with each one "
-                f"standing in for its value, the release does not translate ({exc.message})",
-                release.document.location,
-            ) from exc
-        kept = pipeline.output_files(
+    return pipeline.keep_postbuild_variables(
+        release,
+        outcome.translation,
+        outcome.files,
+        reload=lambda substitutions: _load(context, entry, substitutions),
+        files_of=lambda stand_in, translation: pipeline.output_files(
             stand_in, translation, ocirepository=oci, shared_ocirepository=shared
-        )
-    proven = list(outcome.files)
-    files = keep_variables(release, outcome.translation.values, proven, kept, placeholders, forms)
-    check_variables_kept(release, files)
-    return files
+        ),
+        old_options=context.old_options,
+        translate_options=context.translate_options,
+    )

@@ -6,7 +6,7 @@ data or raises an Appt2DispatchError.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,6 +335,51 @@ def output_files(
         ocirepository=ocirepository,
         shared_ocirepository=shared_ocirepository,
     )
+
+
+def keep_postbuild_variables(
+    release: HelmRelease,
+    translation: Translation,
+    proven: Sequence[OutputFile],
+    *,
+    reload: Callable[[Mapping[str, str]], HelmRelease],
+    files_of: Callable[[HelmRelease, Translation], list[OutputFile]],
+    old_options: OldSideOptions,
+    translate_options: TranslateOptions,
+) -> list[OutputFile]:
+    """The proven files with `${VAR}` kept where the human wrote it (see write.variables).
+
+    `reload` loads the release again with the given substitutions; `files_of` makes the
+    output files of a translation, as they were made for `proven`.
+    """
+    from appt2dispatch.errors import Appt2DispatchError, ReleaseError
+    from appt2dispatch.write.variables import (
+        check_variables_kept,
+        keep_variables,
+        placeholders_for,
+        variable_forms,
+    )
+
+    kept: list[OutputFile] | None = None
+    placeholders: dict[str, str] = {}
+    forms: dict[str, str] = {}
+    if "${" in str(release.document.data):
+        # Every variable the release names, also one only given a default (`${M:=x}`).
+        forms = variable_forms(release.document.data)
+        placeholders = placeholders_for({**dict.fromkeys(forms, ""), **release.substitutions})
+        try:
+            stand_in = reload(placeholders)
+            old = render_old(stand_in, old_options)
+            kept = files_of(stand_in, translate(stand_in, old, translate_options))
+        except Appt2DispatchError as exc:
+            raise ReleaseError(
+                f"cannot keep the postBuild variables in the rewritten file: with each one "
+                f"standing in for its value, the release does not translate ({exc.message})",
+                release.document.location,
+            ) from exc
+    files = keep_variables(release, translation.values, list(proven), kept, placeholders, forms)
+    check_variables_kept(release, files)
+    return files
 
 
 def diff(

@@ -50,3 +50,23 @@ def test_usage_doc_describes_both_counts() -> None:
     usage = (Path(__file__).parents[2] / "docs" / "usage.md").read_text(encoding="utf-8")
     assert "plus `ocirepository.patch.yaml` when the release has its own OCIRepository" in usage
     assert "a release on a shared OCIRepository gets 3" in usage
+
+
+EXAMPLE_TREE = Path(__file__).resolve().parents[2] / "examples" / "home-ops"
+EXAMPLE_RELEASE = EXAMPLE_TREE / "kubernetes/apps/base/tools/dispatch/helmrelease.yaml"
+
+
+def test_written_files_keep_the_postbuild_variables(tmp_path: Path) -> None:
+    """`${DOMAIN}` and `${APP}` stay as written, as `migrate --write` keeps them: a file
+    with the substituted values would stop following the Flux Kustomization's variables."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["translate", str(EXAMPLE_RELEASE), "--tree", str(EXAMPLE_TREE), "-o", str(out)]
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    for name in ("values.yaml", "helmrelease.yaml"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "- dispatch.${DOMAIN}" in text, name
+        assert "existingSecret: ${APP}-pg-app" in text, name
+        assert "example.internal" not in text, name
+    assert "  name: ${APP}\n" in (out / "helmrelease.yaml").read_text(encoding="utf-8")

@@ -110,9 +110,13 @@ def keep_variables(
     variables = dict(release.substitutions)
     files = list(proven)
     if stand_in is not None:
-        pairs = len(files) if len(stand_in) == len(files) else 1  # the HelmRelease leads
-        for position in range(pairs):
-            file, kept = files[position], stand_in[position]
+        # Files pair by path: a stand-in name may change which files are written (an
+        # OCIRepository named by a variable no longer matches, so it is not patched).
+        stand_in_at = {file.path: file for file in stand_in}
+        for position, file in enumerate(files):
+            kept = stand_in_at.get(file.path)
+            if kept is None:
+                continue
             try:
                 content = _with_variables(
                     file.content, kept.content, placeholders, variables, forms or {}
