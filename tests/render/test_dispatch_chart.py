@@ -129,3 +129,28 @@ def test_digest_depends_on_the_chart_content_not_on_file_times(tmp_path: Path) -
     changed = tmp_path / "changed"
     changed.mkdir()
     assert archive_digest(_packaged(tmp_path / "b" / "dispatch", changed)) != copies[0]
+
+
+def test_packaged_bundled_chart_is_kept_in_the_user_cache_and_verified(
+    private_state_dir: Path,
+) -> None:
+    """Packaging once per machine, not per process; a damaged copy is never rendered."""
+    expected = archive_digest(bundled_chart_archive())
+    first = bundled_chart_archive.__wrapped__()
+    assert first.is_relative_to(private_state_dir)
+    assert archive_digest(first) == expected
+    assert bundled_chart_archive.__wrapped__() == first
+    first.write_bytes(first.read_bytes() + b"\0")
+    again = bundled_chart_archive.__wrapped__()
+    assert archive_digest(again) == expected
+
+
+def test_unwritable_cache_still_packages_the_bundled_chart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    archive = bundled_chart_archive.__wrapped__()
+    assert archive_digest(archive) == archive_digest(bundled_chart_archive())
+    assert not archive.is_relative_to(blocked)
