@@ -144,3 +144,28 @@ def test_bundled_archive_does_not_depend_on_file_times(tmp_path: Path) -> None:
         os.utime(path, (1_800_000_000, 1_800_000_000))
     again = package_reproducibly(copy, tmp_path / "out")
     assert archive_digest(again) == archive_digest(bundled_chart_archive())
+
+
+def test_packaged_bundled_chart_is_kept_in_the_user_cache_and_verified(
+    private_state_dir: Path,
+) -> None:
+    """Packaging once per machine, not per process; a damaged copy is never rendered."""
+    expected = archive_digest(bundled_chart_archive())
+    first = bundled_chart_archive.__wrapped__()
+    assert first.is_relative_to(private_state_dir)
+    assert archive_digest(first) == expected
+    assert bundled_chart_archive.__wrapped__() == first
+    first.write_bytes(first.read_bytes() + b"\0")
+    again = bundled_chart_archive.__wrapped__()
+    assert archive_digest(again) == expected
+
+
+def test_unwritable_cache_still_packages_the_bundled_chart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    archive = bundled_chart_archive.__wrapped__()
+    assert archive_digest(archive) == archive_digest(bundled_chart_archive())
+    assert not archive.is_relative_to(blocked)

@@ -123,6 +123,9 @@ def substituted_plain(
         expanded = substitute_text(text, substitution.variables, strict=True)
     except SubstitutionError as error:
         raise _substitution_error(error, document, substitution, raw_text) from None
+    fast = _fast_plain(expanded, str(document.path))
+    if fast is not None:
+        return _as_mapping(fast, document)
     try:
         data = new_round_trip_yaml().load(expanded)
     except (YAMLError, RecursionError) as error:
@@ -132,6 +135,24 @@ def substituted_plain(
             document.location,
         ) from None
     return _as_mapping(to_plain(data), document)
+
+
+def _fast_plain(text: str, source: str) -> Any | None:
+    """Plain data of the one document of `text` through libyaml (quickload agrees with
+    the round-trip reader's plain data); None whenever it might not, or on any error:
+    the round-trip reader then decides, and words the error. Tabs are left to it (its
+    scanner refuses some that libyaml reads)."""
+    if "\t" in text:
+        return None
+    from appt2dispatch.load.quickload import scan_documents
+
+    try:
+        documents = scan_documents(text, source=source)
+    except (InputError, YAMLError, RecursionError, ValueError):
+        return None
+    if len(documents) != 1 or documents[0].index != 0:
+        return None
+    return documents[0].data
 
 
 def _substitution_error(

@@ -33,7 +33,12 @@ from appt2dispatch.load.kustomize import (
     resolve_flux_path,
 )
 from appt2dispatch.load.quickload import is_wellformed, may_hold_indexed_kind, scan_documents
-from appt2dispatch.load.yamlio import MAX_FILE_BYTES, read_documents, read_text
+from appt2dispatch.load.yamlio import (
+    MAX_FILE_BYTES,
+    read_checked_text,
+    read_documents,
+    read_text,
+)
 from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
 
 __all__ = [
@@ -484,19 +489,26 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
     errors: list[InputError] = []
     notes: list[Note] = []
     deferred: list[str] = []
-    for path in _yaml_files(root, recursive):
+    for path, linked_directory in _yaml_files(root, recursive):
         where = SourceLocation(str(path))
-        if path.is_dir():  # a symlinked directory: never followed, noted when it leaves
+        if linked_directory:  # never followed, noted when it leaves
             if _leaves_root(path, root_real):
                 notes.append(
                     Note("skipped: symlink to a directory outside the tree", where, "warning")
                 )
             continue
-        if _leaves_root(path, root_real):
-            notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
-            continue
+        # One lstat per file: it is the file's stat unless the file is a link.
         try:
-            info = os.stat(path)
+            info: os.stat_result | None = os.lstat(path)
+        except OSError:
+            info = None  # gone or unreadable: the stat below reports it
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            if _link_leaves_root(path, root_real):
+                notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
+                continue
+            info = None
+        try:
+            info = info or os.stat(path)
             if not stat.S_ISREG(info.st_mode):
                 notes.append(Note("skipped: not a regular file", where, "warning"))
                 continue
@@ -509,7 +521,7 @@ def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
                     )
                 )
                 continue
-            text = read_text(path)
+            text = read_checked_text(path)
             if (
                 path.name not in KUSTOMIZATION_FILES
                 and not may_hold_indexed_kind(text)
@@ -555,21 +567,27 @@ def _leaves_root(path: Path, root_real: str) -> bool:
             return False
     except OSError:
         return False  # gone or unreadable: the stat below reports it
+    return _link_leaves_root(path, root_real)
+
+
+def _link_leaves_root(path: Path, root_real: str) -> bool:
     real = os.path.realpath(path)
     return real != root_real and not real.startswith(root_real + os.sep)
 
 
-def _yaml_files(root: Path, recursive: bool) -> Iterator[Path]:
+def _yaml_files(root: Path, recursive: bool) -> Iterator[tuple[Path, bool]]:
+    """Each *.yaml/*.yml file, and each symlinked directory (True: os.walk lists them
+    among the directories and never enters them)."""
     for directory, subdirectories, files in os.walk(root, followlinks=False):
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         if not recursive:
             subdirectories[:] = []
-        for name in subdirectories:  # os.walk lists symlinked directories, never enters them
+        for name in subdirectories:
             if os.path.islink(os.path.join(directory, name)):
-                yield Path(directory) / name
+                yield Path(directory) / name, True
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(YAML_SUFFIXES):
-                yield Path(directory) / name
+                yield Path(directory) / name, False
 
 
 def _ref_name(ref: Mapping[str, Any] | None) -> str | None:

@@ -248,20 +248,34 @@ def read_text(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(too_large(size), where)
+    except OSError as error:
+        raise _read_error(error, where) from None
+    return read_checked_text(path)
+
+
+def read_checked_text(path: Path) -> str:
+    """`read_text` for a path the caller has already found to be a regular file within
+    the size limit (tree discovery stats every file once: no second stat per file)."""
+    where = SourceLocation(str(path))
+    try:
         with path.open("rb") as handle:
             # Read one byte past the limit: pipes and devices report no size.
             data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", where) from None
-    except PermissionError:
-        raise InputError("permission denied", where) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a YAML file", where) from None
     except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", where) from None
+        raise _read_error(error, where) from None
     if len(data) > MAX_FILE_BYTES:  # a device or pipe: its size was not known up front
         raise InputError(_STREAM_TOO_LARGE, where)
     return decode_bytes(data, str(path))
+
+
+def _read_error(error: OSError, where: SourceLocation) -> InputError:
+    if isinstance(error, FileNotFoundError):
+        return InputError("no such file", where)
+    if isinstance(error, PermissionError):
+        return InputError("permission denied", where)
+    if isinstance(error, IsADirectoryError):
+        return InputError("is a directory, expected a YAML file", where)
+    return InputError(f"cannot read: {error.strerror or error}", where)
 
 
 def decode_bytes(data: bytes, source: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -15,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from appt2dispatch.errors import InputError, RenderError
 from appt2dispatch.models import ChartArtifact, Rendered
 from appt2dispatch.render.helm import (
+    PACKAGE_MTIME,
     archive_digest,
+    chart_cache_dir,
     chart_metadata,
     load_chart,
     package_reproducibly,
@@ -154,11 +158,53 @@ def _check_version(chart: Chart, expected: str, reference: str) -> None:
 
 @cache
 def bundled_chart_archive() -> Path:
-    """The bundled chart packaged (Helm's packaging is byte-reproducible), kept for the
-    process: its sha256 is the digest the report names, and it is what gets rendered."""
+    """The bundled chart packaged (Helm's packaging is byte-reproducible): its sha256 is
+    the digest the report names, and it is what gets rendered.
+
+    Packaging costs a copy and a Helm call per process, so the archive is kept in the
+    user cache, named by a hash of the chart's files (and of what packages them); it is
+    reused only when its bytes still have the sha256 recorded beside it. A cache that
+    cannot be read or written changes nothing but the time: the chart is packaged in a
+    temporary directory, as without a cache.
+    """
+    chart_dir = bundled_chart_dir()
+    cache = chart_cache_dir() / "bundled"
+    key = _chart_content_key(chart_dir)
+    archive, recorded = cache / f"{key}.tgz", cache / f"{key}.sha256"
+    try:
+        if archive_digest(archive) == recorded.read_text(encoding="ascii"):
+            return archive
+    except OSError:
+        pass
     workdir = Path(tempfile.mkdtemp(prefix="appt2dispatch-bundled-"))
     atexit.register(shutil.rmtree, workdir, True)
-    return _packaged(bundled_chart_dir(), workdir)
+    packaged = _packaged(chart_dir, workdir)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as staging:
+            shutil.copyfile(packaged, Path(staging) / archive.name)
+            Path(staging, recorded.name).write_text(archive_digest(packaged), encoding="ascii")
+            # The archive first: a reader that finds the new digest finds its archive.
+            # os.rename: os.replace is the write journal's step (its crash tests count them).
+            os.rename(Path(staging) / archive.name, archive)
+            os.rename(Path(staging) / recorded.name, recorded)
+    except OSError:
+        return packaged
+    return archive
+
+
+def _chart_content_key(chart_dir: Path) -> str:
+    """sha256 of every file's relative path and bytes, with the packaging inputs that are
+    not files (the fixed mtime, the Helm engine's package version)."""
+    import helm_python
+
+    engine = getattr(helm_python, "__version__", "")
+    digest = hashlib.sha256(f"{PACKAGE_MTIME}\0{engine}\0".encode())
+    for path in sorted(chart_dir.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(chart_dir).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def _packaged(chart_dir: Path, destination: Path) -> Path:

@@ -94,7 +94,7 @@ def render_chart(
 # Helm writes each file's modification time into the archive: packaging a copy whose
 # times are all this instant makes the archive (and its sha256) depend on the chart's
 # content only, not on when a checkout happened to write the files.
-_PACKAGE_MTIME = 946684800  # 2000-01-01T00:00:00Z
+PACKAGE_MTIME = 946684800  # 2000-01-01T00:00:00Z
 
 
 def package_reproducibly(chart_dir: Path, destination: Path, **options: Any) -> Path:
@@ -108,8 +108,8 @@ def package_reproducibly(chart_dir: Path, destination: Path, **options: Any) -> 
         copy = Path(scratch) / chart_dir.name
         shutil.copytree(chart_dir, copy, symlinks=False)
         for path in sorted(copy.rglob("*"), reverse=True):
-            os.utime(path, (_PACKAGE_MTIME, _PACKAGE_MTIME), follow_symlinks=False)
-        os.utime(copy, (_PACKAGE_MTIME, _PACKAGE_MTIME))
+            os.utime(path, (PACKAGE_MTIME, PACKAGE_MTIME), follow_symlinks=False)
+        os.utime(copy, (PACKAGE_MTIME, PACKAGE_MTIME))
         return Path(helm_python.package(copy, destination=destination, **options))
 
 

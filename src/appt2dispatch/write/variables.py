@@ -124,9 +124,18 @@ def keep_variables(
             except _UnplaceableError:
                 raise _variables_lost(release) from None
             files[position] = OutputFile(file.path, content, file.original)
+    views: dict[tuple[str, Path], list[Any]] = {}
+
+    def view(text: str, path: Path) -> list[Any]:
+        # A file the variables left as proven is parsed once, not twice: equal text
+        # gives an equal view (or the same error, on the first call).
+        if (text, path) not in views:
+            views[text, path] = flux_view(text, variables, path)
+        return views[text, path]
+
     for file, reference in zip(files, proven, strict=True):
-        seen = flux_view(file.content, variables, file.path)
-        if seen != flux_view(reference.content, variables, file.path):
+        seen = view(file.content, file.path)
+        if seen != view(reference.content, file.path):
             raise _variables_lost(release)
         if file.path == release.path:
             values = seen[release.document.index].get("spec", {}).get("values")
