@@ -24,6 +24,8 @@ GUARANTEE_TESTS = {
         "test_guarantees::test_no_command_goes_to_the_network_unasked",
         "render.test_oci_cache::test_helm_renderer_pulls_the_ocirepository_version_once",
         "render.test_oci_cache::test_malformed_oci_reference_is_refused_without_a_pull",
+        "render.test_dispatch_pull::test_default_is_the_bundled_chart_named_everywhere",
+        "render.test_dispatch_pull::test_another_version_is_pulled_and_its_behaviour_change_reported",
     ],
     "Bad input gets one line with `file:line:column`": [
         "cli.test_bad_input::test_process_exits_2_without_traceback",
