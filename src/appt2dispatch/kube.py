@@ -5,7 +5,7 @@ One table and one set of helpers for every stage.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 # Where each kind keeps its pod template (metadata + spec).
@@ -67,3 +67,15 @@ def plain_tree(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain_tree(item) for item in value]
     return value
+
+
+def leaves(node: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every scalar of a mapping/list tree with the keys and indexes that lead to it."""
+    if isinstance(node, Mapping):
+        for key, item in node.items():
+            yield from leaves(item, (*keys, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from leaves(item, (*keys, index))
+    else:
+        yield keys, node

@@ -6,7 +6,7 @@ data or raises an Appt2DispatchError.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,23 +299,14 @@ def _schema_error_source(release: HelmRelease, message: str) -> SourceLocation |
     got = found.group("got").strip()
     spec = release.document.data.get("spec") if isinstance(release.document.data, dict) else None
     values = spec.get("values") if isinstance(spec, dict) else None
-    leaves = list(_leaves(values, []))
+    from appt2dispatch.kube import leaves
+
+    scalars = list(leaves(values))
     for wanted_key in (last, None):
-        for keys, value in leaves:
+        for keys, value in scalars:
             if (wanted_key is None or (keys and str(keys[-1]) == wanted_key)) and str(value) == got:
                 return locate(release.document, [*values_keys, *keys])
     return fallback
-
-
-def _leaves(node: Any, keys: list[Any]) -> Iterator[tuple[list[Any], Any]]:
-    if isinstance(node, dict):
-        for key, item in node.items():
-            yield from _leaves(item, [*keys, key])
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _leaves(item, [*keys, index])
-    else:
-        yield keys, node
 
 
 def output_files(

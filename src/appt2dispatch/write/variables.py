@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from appt2dispatch.errors import ReleaseError
-from appt2dispatch.kube import plain_tree
+from appt2dispatch.kube import leaves, plain_tree
 from appt2dispatch.models import HelmRelease, OutputFile
 
 PLACEHOLDER = "appt2dispatchvar{}x"  # a DNS label: a variable may be part of a name
@@ -80,17 +80,8 @@ def check_variables_kept(release: HelmRelease, files: Sequence[OutputFile]) -> N
 
 
 def _strings(node: Any, keys: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], str]]:
-    found: list[tuple[tuple[Any, ...], str]] = []
-    if isinstance(node, str):
-        if "${" in node:
-            found.append((keys, node))
-    elif isinstance(node, Mapping):
-        for key, item in node.items():
-            found.extend(_strings(item, (*keys, key)))
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            found.extend(_strings(item, (*keys, index)))
-    return found
+    """The strings of `node` that reference a variable, with their keys."""
+    return [(at, leaf) for at, leaf in leaves(node, keys) if isinstance(leaf, str) and "${" in leaf]
 
 
 def keep_variables(
