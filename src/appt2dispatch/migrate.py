@@ -130,48 +130,51 @@ def plan_migration(
     """Discover, translate and prove every dispatch release under `root`; write nothing.
 
     With `only`, releases in other files are left out (the tree is still read
-    whole: it supplies Kustomizations, OCIRepositories and Secrets).
+    whole: it supplies Kustomizations, OCIRepositories and Secrets). Files that
+    cannot hold a dispatch release are never parsed, so a broken one is not noted.
     """
     from appt2dispatch.load.tree import discover_releases
     from appt2dispatch.write.plan import merge_planned, show_once
 
     index = discover_releases(root)
     context = _Context(index, namespace, old_options, translate_options, suppress)
-    notes: list[str] = []
-    releases: list[ReleasePlan] = []
-    for error in index.errors:
-        # A file that cannot be read may be the very release a pull request broke:
-        # passing it over would let the gate pass. Unrelated unreadable files are noted.
-        if _may_hold_helmrelease(error):
-            path = Path(error.location.path) if error.location else root
-            releases.append(ReleasePlan(path, path.name, None, error, ()))
-        else:
-            notes.append(f"skipped {error}")
+    notes = [f"skipped {error}" for error in index.read_errors]
     notes.extend(f"{note.location}: {note.message}" for note in index.notes)
+    releases: list[ReleasePlan] = []
     migrated: list[Path] = []
     planned: dict[Path, OutputFile] = {}
     wanted = {path.resolve() for path in only}
-    for entry in index.helmreleases:
-        if wanted and entry.path.resolve() not in wanted:
+    for key in _dispatch_candidates(index, translate_options.chart_repo):
+        path = index.path_of(key)
+        if wanted and path.resolve() not in wanted:
             continue
-        if not _may_be_dispatch(index, entry, translate_options.chart_repo):
+        error = index.parse_error(key)
+        if error is not None:
+            # A file that cannot be parsed may be the very release a pull request broke:
+            # passing it over would let the gate pass.
+            releases.append(ReleasePlan(path, path.name, None, error, ()))
             continue
-        name = entry.name or entry.path.name
-        try:
-            release = _load(context, entry)
-            chart = _chart_of(index, entry, release, translate_options.chart_repo)
-            if chart == "dispatch":
-                migrated.append(entry.path)
+        for entry in index.helmreleases_in([key]):
+            if not _may_be_dispatch(index, entry, translate_options.chart_repo):
                 continue
-            if chart != "app-template":
-                notes.append(f"{entry.summary.location}: {name} runs dispatch on {chart}: skipped")
-                continue
-            outcome, files = _plan_release(context, entry, release, planned)
-            planned = merge_planned(planned, files)
-            named = f"{release.namespace}/{release.name}"
-            releases.append(ReleasePlan(entry.path, named, outcome, None, tuple(files)))
-        except Appt2DispatchError as exc:
-            releases.append(ReleasePlan(entry.path, name, None, exc, ()))
+            name = entry.name or entry.path.name
+            try:
+                release = _load(context, entry)
+                chart = _chart_of(index, entry, release, translate_options.chart_repo)
+                if chart == "dispatch":
+                    migrated.append(entry.path)
+                    continue
+                if chart != "app-template":
+                    notes.append(
+                        f"{entry.summary.location}: {name} runs dispatch on {chart}: skipped"
+                    )
+                    continue
+                outcome, files = _plan_release(context, entry, release, planned)
+                planned = merge_planned(planned, files)
+                named = f"{release.namespace}/{release.name}"
+                releases.append(ReleasePlan(entry.path, named, outcome, None, tuple(files)))
+            except Appt2DispatchError as exc:
+                releases.append(ReleasePlan(entry.path, name, None, exc, ()))
     if not releases and not migrated:
         notes.append(f"no dispatch HelmRelease on app-template found under {root}")
     shown = show_once([release.files for release in releases], planned)
@@ -181,15 +184,25 @@ def plan_migration(
     return MigrationPlan(root, tuple(releases), tuple(migrated), tuple(notes))
 
 
-def _may_hold_helmrelease(error: Appt2DispatchError) -> bool:
-    if error.location is None:
-        return False
-    try:
-        with Path(error.location.path).open("rb") as handle:
-            head = handle.read(1 << 20)
-    except OSError:
-        return False
-    return b"HelmRelease" in head
+def _dispatch_candidates(index: Any, chart_repo: str | None) -> list[str]:
+    """Files that may hold a dispatch HelmRelease, by a substring scan (`_may_be_dispatch`
+    decides on the parsed data): only these are parsed, so the cost follows the dispatch
+    releases, not the size of the tree. A dispatch release names its image
+    (`dispatch`, `mission-control`), or its chartRef names an OCIRepository of
+    dispatch's chart, or a `${VAR}` may."""
+    from appt2dispatch.translate.chart import CHART_URL
+
+    urls = tuple(dict.fromkeys(url.rstrip("/") for url in (CHART_URL, chart_repo) if url))
+    names = [
+        name
+        for key in index.candidate_files("OCIRepository", any_of=urls)
+        for doc in index.documents_in(key)
+        if doc.kind == "OCIRepository"
+        and isinstance(name := doc.name, str)
+        and _chart_from_url(doc.data, chart_repo) == "dispatch"
+    ]
+    needles = ("dispatch", "mission-control", "${", *names)
+    return list(index.candidate_files("HelmRelease", any_of=needles))
 
 
 def exit_code_for_result(result: MigrationResult) -> int:
@@ -282,7 +295,8 @@ def _plan_release(
     )
 
     oci = _ocirepository(context.index, entry, release)
-    shared = is_shared(release, oci, users=len(context.index.users_of(oci)) if oci else 0)
+    index = context.index
+    shared = is_shared(release, oci, users=lambda: len(index.users_of(oci)) if oci else 0)
     outcome = diff(
         release,
         context.old_options,

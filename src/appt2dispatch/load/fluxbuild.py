@@ -147,10 +147,9 @@ class FluxResolver:
 
     def _top(self, path: str) -> str:
         """The outermost kustomization file that (transitively) lists `path`, else `path`."""
-        listed_by = self._listed_by()
         current, seen = path, {path}
         while True:
-            parents = listed_by.get(current, [])
+            parents = self._listed_by(current)
             if not parents:
                 return current
             if len(parents) > 1:
@@ -167,12 +166,13 @@ class FluxResolver:
                 )
             seen.add(current)
 
-    def _listed_by(self) -> dict[str, list[str]]:
-        key = ("listed-by", None)
+    def _listed_by(self, target: str) -> list[str]:
+        """kustomization files whose resources (or bases) list `target`."""
+        key = ("listed-by", target)
         memo = self.index._memo
         if key not in memo:
-            found: dict[str, list[str]] = {}
-            for doc in self.index.kustomize_files:
+            found: list[str] = []
+            for doc in self.index.kustomize_files_naming(target):
                 if doc.data.get("kind", "Kustomization") != "Kustomization":
                     continue  # a component is applied into its user, not a parent of it
                 directory = os.path.dirname(os.path.abspath(doc.path))
@@ -181,15 +181,15 @@ class FluxResolver:
                     for entry in entries if isinstance(entries, list) else []:
                         if not isinstance(entry, str) or "://" in entry:
                             continue
-                        target = os.path.normpath(os.path.join(directory, entry))
-                        if os.path.isdir(target):
-                            target = kustomization_file(target) or target
-                        users = found.setdefault(target, [])
-                        if str(doc.path) not in users:
-                            users.append(os.path.abspath(doc.path))
+                        listed = os.path.normpath(os.path.join(directory, entry))
+                        if os.path.isdir(listed):
+                            listed = kustomization_file(listed) or listed
+                        user = os.path.abspath(doc.path)
+                        if listed == target and user not in found:
+                            found.append(user)
             memo[key] = found
-        listed: dict[str, list[str]] = memo[key]
-        return listed
+        listed_by: list[str] = memo[key]
+        return listed_by
 
     def _output(self, top: str, parent: IndexedDocument | None) -> list[Resource]:
         key = ("kustomize-output", (top, parent.key if parent is not None else None))

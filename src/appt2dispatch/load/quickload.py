@@ -99,44 +99,6 @@ def parse_events(text: str) -> Iterator[Any]:
     return events
 
 
-# Every kind the tree index is asked for contains one of these words; a file with
-# none of them (and no escape that could spell one) holds nothing a lookup by kind
-# can find, and its parsing waits until a lookup by path asks for it.
-INDEXED_WORDS = (
-    "HelmRelease",
-    "HelmRepository",
-    "OCIRepository",
-    "GitRepository",
-    "Kustomization",
-    "Component",
-    "Secret",
-    "ConfigMap",
-    "Namespace",
-)
-
-
-def may_hold_indexed_kind(text: str) -> bool:
-    """Cheap byte-level pre-scan: False only when no document of `text` can be of a
-    kind the index looks up (a `\\` escape could spell one: such files are read)."""
-    return "\\" in text or any(word in text for word in INDEXED_WORDS)
-
-
-def is_wellformed(text: str) -> bool:
-    """Whether libyaml parses `text` without error, building no Python objects.
-
-    Without `ruamel.yaml.clib` this says False, so the caller parses in full.
-    """
-    try:
-        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return False
-    try:
-        CParser(text).raw_parse()
-    except (YAMLError, RecursionError):
-        return False
-    return True
-
-
 def resolve_plain_scalar(text: str) -> Any:
     """Value of an unquoted scalar: YAML 1.2 core, plus YAML 1.1 booleans."""
     if text and text[0] not in _NON_STRING_STARTS:

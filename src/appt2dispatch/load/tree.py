@@ -1,8 +1,10 @@
-"""GitOps tree discovery: every manifest parsed once, indexed by kind and name.
+"""GitOps tree index: lookups by kind, name and path that parse only what they return.
 
-Discovery reads plain data with the fast parser (`quickload`); the round-trip
-document of a file is parsed only when a caller asks for it (`TreeIndex.document`),
-so a tree of a thousand releases is indexed in about a second.
+The walk (`treewalk`) reads every file's text; a lookup finds the files that may
+answer it by a substring scan and parses just those, with the fast parser
+(`quickload`, plain data). The round-trip document of a file is parsed only when a
+caller asks for it (`TreeIndex.document`). So reading one release out of a tree
+of a thousand costs the files that release depends on, not the thousand.
 
 Which manifests Flux applies together follows the tree: a Flux Kustomization
 (kustomize.toolkit.fluxcd.io) applies `spec.path`; when that directory has a
@@ -15,8 +17,7 @@ directory (its kustomization.yaml's reach, or the directory's files).
 from __future__ import annotations
 
 import os
-import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,14 +33,11 @@ from appt2dispatch.load.kustomize import (
     kustomize_namespace,
     resolve_flux_path,
 )
-from appt2dispatch.load.quickload import is_wellformed, may_hold_indexed_kind, scan_documents
-from appt2dispatch.load.yamlio import (
-    MAX_FILE_BYTES,
-    read_checked_text,
-    read_documents,
-    read_text,
-)
-from appt2dispatch.models import HelmRelease, Note, SourceLocation, YamlDocument
+from appt2dispatch.load.quickload import scan_documents
+from appt2dispatch.load.textsearch import TextSearch
+from appt2dispatch.load.treewalk import walk_tree
+from appt2dispatch.load.yamlio import read_documents
+from appt2dispatch.models import HelmRelease, Note, YamlDocument
 
 __all__ = [
     "IndexedDocument",
@@ -49,27 +47,38 @@ __all__ = [
     "load_release_from_tree",
 ]
 
-YAML_SUFFIXES = (".yaml", ".yml")
 HELM_RELEASE_API = "helm.toolkit.fluxcd.io/"
 FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/"
 KUSTOMIZE_API = "kustomize.config.k8s.io/"
+# A chartRef finds an OCIRepository of Flux's source API (a HelmRelease's own text
+# says `kind: OCIRepository` in its chartRef: the API word tells them apart).
+SOURCE_API = "source.toolkit.fluxcd.io/"
 
 
 @dataclass(frozen=True)
 class TreeIndex:
-    """Every manifest under `root`, with Flux's view of how they group.
+    """Every manifest file under `root`, parsed only when a lookup needs it.
 
-    `errors` are files that could not be read or parsed (discovery goes on);
-    `notes` are files skipped on purpose (too large, symlink leaving the root).
+    The walk keeps each file's text; a lookup picks the files it has to parse by a
+    substring scan (`_candidates`): a document of kind K named N can only be in a file
+    whose text holds both words, or one with a backslash (a double-quoted escape
+    could spell them). So a lookup costs the files that may answer it, not the tree.
+
+    `notes` are files skipped on purpose (too large, symlink leaving the root);
+    `read_errors` files that could not be read. `errors` (and `documents`) parse the
+    whole tree: for callers that need everything, not for lookups.
     """
 
     root: Path
-    documents: tuple[IndexedDocument, ...]
-    errors: tuple[InputError, ...] = ()
+    files: Mapping[str, str]
+    """Absolute path -> the path as walked, in walk order."""
+    texts: Mapping[str, str] = field(compare=False, repr=False)
+    read_errors: tuple[InputError, ...] = ()
     notes: tuple[Note, ...] = ()
-    deferred: frozenset[str] = frozenset()
-    """Absolute paths of well-formed files the pre-scan found no indexed kind in:
-    parsed only when `documents_in` asks for them."""
+    _parsed: dict[str, tuple[IndexedDocument, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _parse_errors: dict[str, InputError] = field(default_factory=dict, compare=False, repr=False)
     _round_trip: dict[str, list[YamlDocument]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -78,14 +87,80 @@ class TreeIndex:
     )
     _memo: dict[tuple[str, Any], Any] = field(default_factory=dict, compare=False, repr=False)
 
-    # --- collections ---------------------------------------------------------------
+    # --- parsing on demand -------------------------------------------------------------
+
+    def documents_in(self, path: Path | str) -> tuple[IndexedDocument, ...]:
+        """Plain documents of a walked file (parsed once); () for any other path."""
+        key = os.path.abspath(path)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = self._parse(key)
+        return found
+
+    def _parse(self, key: str) -> tuple[IndexedDocument, ...]:
+        text = self.texts.get(key)
+        if text is None:
+            return ()  # not a walked file, or unreadable (see read_errors)
+        path = Path(self.files[key])
+        try:
+            scanned = scan_documents(text, source=str(path))
+        except InputError as error:
+            self._parse_errors[key] = error
+            return ()
+        return tuple(
+            IndexedDocument(path, doc.index, doc.line, doc.column, doc.data)
+            for doc in scanned
+            if isinstance(doc.data, Mapping)
+        )
+
+    def path_of(self, key: str) -> Path:
+        """A walked file's path as walked, from its absolute path."""
+        return Path(self.files[key])
+
+    def parse_error(self, path: Path | str) -> InputError | None:
+        """Why a walked file could not be parsed (after `documents_in` asked for it)."""
+        key = os.path.abspath(path)
+        self.documents_in(key)
+        return self._parse_errors.get(key)
+
+    def candidate_files(self, *words: str, any_of: tuple[str, ...] = ()) -> list[str]:
+        """Walked files (absolute paths, walk order) whose text holds every one of `words`
+        and, when given, one of `any_of`: the only files a document with those strings
+        in its values can be in, besides those with a backslash (an escape in a
+        double-quoted scalar can spell any word), which are always returned."""
+        return self._search.matching(words, any_of)
+
+    @cached_property
+    def _search(self) -> TextSearch:
+        return TextSearch(self.texts)
+
+    def _of_kind_in(self, keys: list[str], kind: str) -> list[IndexedDocument]:
+        return [doc for key in keys for doc in self.documents_in(key) if doc.kind == kind]
+
+    # --- collections (each parses only the files that may hold its kind) ---------------
+
+    @cached_property
+    def documents(self) -> tuple[IndexedDocument, ...]:
+        """Every document of the tree: parses every file."""
+        return tuple(doc for key in self.files for doc in self.documents_in(key))
+
+    @cached_property
+    def errors(self) -> tuple[InputError, ...]:
+        """Files that could not be read or parsed: parses every file."""
+        self.documents  # noqa: B018 - parses the rest, so every error is known
+        parsed = tuple(self._parse_errors[key] for key in self.files if key in self._parse_errors)
+        return self.read_errors + parsed
 
     @cached_property
     def helmreleases(self) -> tuple[ReleaseEntry, ...]:
+        return self.helmreleases_in(self.candidate_files("HelmRelease"))
+
+    def helmreleases_in(self, keys: list[str]) -> tuple[ReleaseEntry, ...]:
+        """The Flux HelmReleases of the files `keys`, in order."""
         return tuple(
             ReleaseEntry(doc, self.document)
-            for doc in self.documents
-            if doc.kind == "HelmRelease" and doc.api_version.startswith(HELM_RELEASE_API)
+            for doc in self._of_kind_in(keys, "HelmRelease")
+            if doc.api_version.startswith(HELM_RELEASE_API)
         )
 
     @cached_property
@@ -94,80 +169,110 @@ class TreeIndex:
 
     @cached_property
     def flux_kustomizations(self) -> tuple[IndexedDocument, ...]:
-        patch_files = self._patch_files
         return tuple(
             doc
             for doc in self.of_kind("Kustomization")
             if doc.api_version.startswith(FLUX_KUSTOMIZATION_API)
-            and os.path.abspath(doc.path) not in patch_files
+            and not self._is_patch_file(os.path.abspath(doc.path))
         )
-
-    @cached_property
-    def _patch_files(self) -> frozenset[str]:
-        """Files kustomization.yaml files use as patches or replacements: a Flux
-        Kustomization in one is a patch body, not an object Flux applies."""
-        found: set[str] = set()
-        for doc in self.kustomize_files:
-            directory = os.path.dirname(os.path.abspath(doc.path))
-            for key in ("patches", "patchesJson6902", "replacements", "patchesStrategicMerge"):
-                entries = doc.data.get(key)
-                for entry in entries if isinstance(entries, list) else []:
-                    path = entry.get("path") if isinstance(entry, Mapping) else entry
-                    if isinstance(path, str) and "\n" not in path:
-                        found.add(os.path.normpath(os.path.join(directory, path)))
-        return frozenset(found)
 
     @cached_property
     def kustomize_files(self) -> tuple[IndexedDocument, ...]:
         """kustomization.yaml documents (kustomize Kustomization or Component)."""
-        return tuple(
+        return tuple(doc for key in self._kustomize_keys for doc in self._kustomize_docs(key))
+
+    @cached_property
+    def _kustomize_keys(self) -> tuple[str, ...]:
+        return tuple(key for key in self.files if os.path.basename(key) in KUSTOMIZATION_FILES)
+
+    def _kustomize_docs(self, key: str) -> list[IndexedDocument]:
+        return [doc for doc in self.documents_in(key) if doc.api_version.startswith(KUSTOMIZE_API)]
+
+    def kustomize_files_naming(self, target: str) -> list[IndexedDocument]:
+        """kustomization.yaml documents that may list `target` (a file, or the directory
+        of a kustomization file) by a relative path: every name on the way from their
+        directory to it is in their text, since normalising a path only drops names."""
+        if os.path.basename(target) in KUSTOMIZATION_FILES:
+            target = os.path.dirname(target)  # listed by its directory
+        holding_name = self._search.holding(os.path.basename(target)) | self._search.escaped
+        below = target + os.sep
+        return [
             doc
-            for doc in self.documents
-            if doc.api_version.startswith(KUSTOMIZE_API) and doc.path.name in KUSTOMIZATION_FILES
+            for key in self._kustomize_keys
+            if (
+                (directory := os.path.dirname(key)) == target
+                or directory.startswith(below)  # `..` alone reaches it: no name to look for
+                or (key in holding_name and self._names_written(key, directory, target))
+            )
+            for doc in self._kustomize_docs(key)
+        ]
+
+    def _names_written(self, key: str, directory: str, target: str) -> bool:
+        """Whether every name of `target` below what it shares with `directory` is in
+        the text of `key` (an escape may spell any: see `candidate_files`)."""
+        if key in self._search.escaped:
+            return True
+        wanted, here = target.split(os.sep), directory.split(os.sep)
+        shared = 0
+        for mine, theirs in zip(wanted, here, strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+        text = self.texts[key]
+        return all(name in text for name in wanted[shared:])
+
+    def _is_patch_file(self, key: str) -> bool:
+        """Whether a kustomization.yaml uses the file as a patch or replacement: a Flux
+        Kustomization in one is a patch body, not an object Flux applies."""
+        return key in self._patch_files
+
+    @cached_property
+    def _patch_files(self) -> frozenset[str]:
+        # Every key that names a patch file holds "patch" or "replacements".
+        holding = self._search.holding
+        users = holding("patch") | holding("replacements") | self._search.escaped
+        return frozenset(
+            path
+            for key in self._kustomize_keys
+            if key in users
+            for doc in self._kustomize_docs(key)
+            for path in _patch_paths(doc)
         )
 
     @cached_property
     def secrets(self) -> tuple[IndexedDocument, ...]:
         """ExternalSecrets, Secrets and ConfigMaps (what envFrom and valuesFrom read)."""
         kinds = ("ExternalSecret", "Secret", "ConfigMap")
-        return tuple(doc for doc in self.documents if doc.kind in kinds)
+        keys = self.candidate_files(any_of=("Secret", "ConfigMap"))
+        return tuple(doc for key in keys for doc in self.documents_in(key) if doc.kind in kinds)
 
     def of_kind(self, kind: str) -> tuple[IndexedDocument, ...]:
-        return self._by_kind.get(kind, ())
+        memo_key = ("of-kind", kind)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = tuple(self._of_kind_in(self.candidate_files(kind), kind))
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
 
-    @cached_property
-    def _by_kind(self) -> dict[str, tuple[IndexedDocument, ...]]:
-        grouped: dict[str, list[IndexedDocument]] = {}
-        for doc in self.documents:
-            if doc.kind:
-                grouped.setdefault(doc.kind, []).append(doc)
-        return {kind: tuple(docs) for kind, docs in grouped.items()}
-
-    @cached_property
-    def _by_kind_and_name(self) -> dict[tuple[str, str | None], tuple[IndexedDocument, ...]]:
-        grouped: dict[tuple[str, str | None], list[IndexedDocument]] = {}
-        for doc in self.documents:
-            if doc.kind:
-                grouped.setdefault((doc.kind, doc.name), []).append(doc)
-        return {key: tuple(docs) for key, docs in grouped.items()}
-
-    def named(self, kind: str, name: str | None) -> tuple[IndexedDocument, ...]:
-        """Documents of `kind` whose metadata.name is `name`, in discovery order."""
-        return self._by_kind_and_name.get((kind, name), ())
+    def named(self, kind: str, name: str | None, api: str = "") -> tuple[IndexedDocument, ...]:
+        """Documents of `kind` whose metadata.name is `name` (and apiVersion starts with
+        `api`), in walk order."""
+        memo_key = ("named", (kind, name, api))
+        if memo_key not in self._memo:
+            words = tuple(word for word in (kind, name, api) if word)
+            self._memo[memo_key] = tuple(
+                doc
+                for doc in self._of_kind_in(self.candidate_files(*words), kind)
+                if doc.name == name and doc.api_version.startswith(api)
+            )
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
 
     def documents_near(self, path: Path) -> list[IndexedDocument]:
         """Documents applied with `path` or in its directory (its own file included)."""
         directory = os.path.dirname(os.path.abspath(path))
         files = dict.fromkeys(self.reachable(path))
         files.update(dict.fromkeys(self._files_in(directory, recursive=False)))
-        return [doc for file in files for doc in self._by_file.get(file, ())]
-
-    @cached_property
-    def _by_file(self) -> dict[str, tuple[IndexedDocument, ...]]:
-        grouped: dict[str, list[IndexedDocument]] = {}
-        for doc in self.documents:
-            grouped.setdefault(os.path.abspath(doc.path), []).append(doc)
-        return {path: tuple(docs) for path, docs in grouped.items()}
+        return [doc for file in files for doc in self.documents_in(file)]
 
     # --- round-trip access -----------------------------------------------------------
 
@@ -184,27 +289,6 @@ class TreeIndex:
             if document.index == summary.index:
                 return document
         raise InputError("document changed on disk during discovery", summary.location)
-
-    def documents_in(self, path: Path) -> tuple[IndexedDocument, ...]:
-        key = os.path.abspath(path)
-        if key in self.deferred:
-            return self._deferred_documents(key)
-        return self._by_file.get(key, ())
-
-    def _deferred_documents(self, key: str) -> tuple[IndexedDocument, ...]:
-        memo_key = ("deferred", key)
-        if memo_key not in self._memo:
-            try:
-                scanned = scan_documents(read_text(Path(key)), source=key)
-            except InputError:
-                scanned = []
-            self._memo[memo_key] = tuple(
-                IndexedDocument(Path(key), doc.index, doc.line, doc.column, doc.data)
-                for doc in scanned
-                if isinstance(doc.data, Mapping)
-            )
-        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
-        return found
 
     # --- Flux grouping -------------------------------------------------------------------
 
@@ -237,27 +321,40 @@ class TreeIndex:
 
     def _find_flux_kustomizations(self, target: str) -> tuple[IndexedDocument, ...]:
         directory = os.path.dirname(target)
+        if not self._inside_root(directory):
+            return ()  # spec.path resolves inside the root only
         while True:
             found = tuple(
                 kustomization
-                for kustomization in self._flux_by_base.get(directory, ())
+                for kustomization in self._flux_at(directory)
                 if target in self._flux_reach(kustomization, directory)
             )
             if found:
                 return found
             parent = os.path.dirname(directory)
-            if parent == directory:
+            if parent == directory or not self._inside_root(parent):
                 return ()
             directory = parent
 
-    @cached_property
-    def _flux_by_base(self) -> dict[str, list[IndexedDocument]]:
-        grouped: dict[str, list[IndexedDocument]] = {}
-        for kustomization in self.flux_kustomizations:
-            base = self.flux_path(kustomization)
-            if base is not None:
-                grouped.setdefault(base, []).append(kustomization)
-        return grouped
+    def _flux_at(self, directory: str) -> tuple[IndexedDocument, ...]:
+        """Flux Kustomizations whose spec.path is `directory`. Their text holds every name
+        of the directory's path from the root (spec.path may add the root's own last
+        names before them), which picks the few files to parse."""
+        memo_key = ("flux-at", directory)
+        if memo_key not in self._memo:
+            root = os.path.abspath(self.root)
+            relative = "" if directory == root else os.path.relpath(directory, root)
+            names = tuple(part for part in relative.split(os.sep) if part)
+            keys = self.candidate_files(FLUX_KUSTOMIZATION_API, *names)
+            self._memo[memo_key] = tuple(
+                doc
+                for doc in self._of_kind_in(keys, "Kustomization")
+                if doc.api_version.startswith(FLUX_KUSTOMIZATION_API)
+                and self.flux_path(doc) == directory
+                and not self._is_patch_file(os.path.abspath(doc.path))
+            )
+        found: tuple[IndexedDocument, ...] = self._memo[memo_key]
+        return found
 
     def flux_path(self, kustomization: IndexedDocument) -> str | None:
         """Absolute directory of a Flux Kustomization's spec.path (repo-relative, `./` ok)."""
@@ -336,7 +433,7 @@ class TreeIndex:
             target = os.path.normpath(os.path.join(directory, entry))
             if os.path.isdir(target):
                 self._walk_kustomization(target, namespace, reach, seen, source)
-            elif self._inside_root(target) and (target in self._by_file or os.path.isfile(target)):
+            elif self._inside_root(target) and (target in self.files or os.path.isfile(target)):
                 reach.setdefault(target, namespace)
                 if source is not None:
                     self._memo.setdefault(("namespace-source", target), source)
@@ -364,10 +461,10 @@ class TreeIndex:
 
     @cached_property
     def _by_directory(self) -> dict[str, tuple[str, ...]]:
-        """Indexed files per directory, in discovery order (a directory's files are
-        contiguous in it): per-directory lookups stay linear in a large tree."""
+        """Walked files per directory, in walk order (a directory's files are contiguous
+        in it): per-directory lookups stay linear in a large tree."""
         grouped: dict[str, list[str]] = {}
-        for path in self._by_file:
+        for path in self.files:
             grouped.setdefault(os.path.dirname(path), []).append(path)
         return {directory: tuple(paths) for directory, paths in grouped.items()}
 
@@ -391,7 +488,9 @@ class TreeIndex:
         wanted = wanted or self.effective_namespace(release)
         candidates = [
             doc
-            for doc in self.named("OCIRepository", name if isinstance(name, str) else None)
+            for doc in self.named(
+                "OCIRepository", name if isinstance(name, str) else None, SOURCE_API
+            )
             if _compatible(wanted, self.effective_namespace(doc))
         ]
         return self._nearest(candidates, release.path)
@@ -411,9 +510,14 @@ class TreeIndex:
             return []
         # A chartRef resolves only to an OCIRepository of its own name: others are
         # passed over before the (costlier) namespace-aware lookup.
+        releases = (
+            self.helmreleases_in(self.candidate_files("HelmRelease", target.name))
+            if target.name
+            else self.helmreleases
+        )
         return [
             entry
-            for entry in self.helmreleases
+            for entry in releases
             if _ref_name(entry.chart_ref) == target.name
             and (found := self.ocirepository_summary_for(entry.summary)) is not None
             and found.key == target.key
@@ -480,68 +584,10 @@ class TreeIndex:
 
 
 def discover_releases(root: Path, *, recursive: bool = True) -> TreeIndex:
-    """Walk `root` (hidden directories skipped, symlinks never followed out of it),
-    parse every *.yaml/*.yml once, and index its manifests."""
-    root_real = os.path.realpath(root)
-    if not os.path.isdir(root_real):
-        raise InputError("not a directory", SourceLocation(str(root)))
-    documents: list[IndexedDocument] = []
-    errors: list[InputError] = []
-    notes: list[Note] = []
-    deferred: list[str] = []
-    for path, linked_directory in _yaml_files(root, recursive):
-        where = SourceLocation(str(path))
-        if linked_directory:  # never followed, noted when it leaves
-            if _leaves_root(path, root_real):
-                notes.append(
-                    Note("skipped: symlink to a directory outside the tree", where, "warning")
-                )
-            continue
-        # One lstat per file: it is the file's stat unless the file is a link.
-        try:
-            info: os.stat_result | None = os.lstat(path)
-        except OSError:
-            info = None  # gone or unreadable: the stat below reports it
-        if info is not None and stat.S_ISLNK(info.st_mode):
-            if _link_leaves_root(path, root_real):
-                notes.append(Note("skipped: symlink to a file outside the tree", where, "warning"))
-                continue
-            info = None
-        try:
-            info = info or os.stat(path)
-            if not stat.S_ISREG(info.st_mode):
-                notes.append(Note("skipped: not a regular file", where, "warning"))
-                continue
-            if info.st_size > MAX_FILE_BYTES:
-                notes.append(
-                    Note(
-                        f"skipped: {info.st_size} bytes, over the {MAX_FILE_BYTES}-byte limit",
-                        where,
-                        "warning",
-                    )
-                )
-                continue
-            text = read_checked_text(path)
-            if (
-                path.name not in KUSTOMIZATION_FILES
-                and not may_hold_indexed_kind(text)
-                and is_wellformed(text)
-            ):
-                deferred.append(os.path.abspath(path))
-                continue
-            scanned = scan_documents(text, source=str(path))
-        except InputError as error:
-            errors.append(error)
-            continue
-        except OSError as error:
-            errors.append(InputError(f"cannot read: {error.strerror or error}", where))
-            continue
-        documents.extend(
-            IndexedDocument(path, doc.index, doc.line, doc.column, doc.data)
-            for doc in scanned
-            if isinstance(doc.data, Mapping)
-        )
-    return TreeIndex(root, tuple(documents), tuple(errors), tuple(notes), frozenset(deferred))
+    """Walk `root` (see `treewalk`) and index its files; nothing is parsed until a
+    lookup needs it."""
+    walked = walk_tree(root, recursive=recursive)
+    return TreeIndex(root, walked.files, walked.texts, walked.errors, walked.notes)
 
 
 def load_release_from_tree(
@@ -558,36 +604,17 @@ def load_release_from_tree(
     return resolve_tree_entry(index, entry, namespace, substitutions)
 
 
-def _leaves_root(path: Path, root_real: str) -> bool:
-    """Whether `path` resolves outside the tree. The walk never enters a linked
-    directory, so only a link at the file itself can lead out: one lstat, and a
-    realpath only for links."""
-    try:
-        if not stat.S_ISLNK(os.lstat(path).st_mode):
-            return False
-    except OSError:
-        return False  # gone or unreadable: the stat below reports it
-    return _link_leaves_root(path, root_real)
-
-
-def _link_leaves_root(path: Path, root_real: str) -> bool:
-    real = os.path.realpath(path)
-    return real != root_real and not real.startswith(root_real + os.sep)
-
-
-def _yaml_files(root: Path, recursive: bool) -> Iterator[tuple[Path, bool]]:
-    """Each *.yaml/*.yml file, and each symlinked directory (True: os.walk lists them
-    among the directories and never enters them)."""
-    for directory, subdirectories, files in os.walk(root, followlinks=False):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        if not recursive:
-            subdirectories[:] = []
-        for name in subdirectories:
-            if os.path.islink(os.path.join(directory, name)):
-                yield Path(directory) / name, True
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(YAML_SUFFIXES):
-                yield Path(directory) / name, False
+def _patch_paths(doc: IndexedDocument) -> set[str]:
+    """Absolute paths a kustomization.yaml names as patches or replacements."""
+    directory = os.path.dirname(os.path.abspath(doc.path))
+    found: set[str] = set()
+    for key in ("patches", "patchesJson6902", "replacements", "patchesStrategicMerge"):
+        entries = doc.data.get(key)
+        for entry in entries if isinstance(entries, list) else []:
+            path = entry.get("path") if isinstance(entry, Mapping) else entry
+            if isinstance(path, str) and "\n" not in path:
+                found.add(os.path.normpath(os.path.join(directory, path)))
+    return found
 
 
 def _ref_name(ref: Mapping[str, Any] | None) -> str | None:

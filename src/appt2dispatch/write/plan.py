@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from appt2dispatch.errors import InputError, WriteError
@@ -16,22 +16,23 @@ from appt2dispatch.models import HelmRelease, OutputFile, SourceLocation, YamlDo
 NO_NEWLINE_MARKER = "\\ No newline at end of file\n"
 
 
-def is_shared(release: HelmRelease, oci: YamlDocument | None, *, users: int) -> bool:
+def is_shared(release: HelmRelease, oci: YamlDocument | None, *, users: Callable[[], int]) -> bool:
     """Whether the release's OCIRepository must be left alone (a new one is added).
 
-    Dedicated only when `users` (HelmReleases whose chartRef finds it) is at most
+    Dedicated only when `users()` (HelmReleases whose chartRef finds it) is at most
     this one, it is named after the release and sits in the release's directory;
     an OCIRepository elsewhere (e.g. kubernetes/components) serves other apps
-    even when this tree shows one user.
+    even when this tree shows one user. `users` is asked last: counting them reads
+    every release that may name the repository.
     """
     from appt2dispatch.load.postbuild import substitute_name
 
     if oci is None:
         return True
     return (
-        users > 1
-        or substitute_name(oci.name, release.substitutions) != release.name
+        substitute_name(oci.name, release.substitutions) != release.name
         or oci.path.resolve().parent != release.path.resolve().parent
+        or users() > 1
     )
 
 
