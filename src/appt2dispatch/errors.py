@@ -6,7 +6,12 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from appt2dispatch.models import SourceLocation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Annotation only: cli.py imports this module first, and models' dataclasses cost
+    # ~15 ms to create, which `--help` and `--version` need not pay.
+    from appt2dispatch.models import SourceLocation
 
 
 class Appt2DispatchError(Exception):

@@ -198,6 +198,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Report:
+    """What one comparison found: the verdict, its findings and the translated values."""
+
     verdict: Verdict
     findings: tuple[Finding, ...]
     renderers: Mapping[Side, str]

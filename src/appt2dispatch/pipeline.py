@@ -71,6 +71,8 @@ class TranslateOptions:
 
 @dataclass(frozen=True)
 class DiffOutcome:
+    """Every stage's result for one release: both renders, the translation, files, report."""
+
     release: HelmRelease
     old: Rendered
     translation: Translation

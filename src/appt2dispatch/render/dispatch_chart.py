@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
@@ -135,6 +132,9 @@ def local_chart_version(path: Path) -> str:
 
 
 def _local_chart(path: Path, chart_version: str | None, url: str) -> tuple[Chart, ChartArtifact]:
+    import shutil  # with tempfile: only for a local chart, so diff's start-up skips them
+    import tempfile
+
     version = local_chart_version(path)
     if chart_version is not None and chart_version != version:
         raise InputError(
@@ -176,6 +176,10 @@ def bundled_chart_archive() -> Path:
             return archive
     except OSError:
         pass
+    import atexit  # with shutil and tempfile: only when the cached archive is missing or stale
+    import shutil
+    import tempfile
+
     workdir = Path(tempfile.mkdtemp(prefix="appt2dispatch-bundled-"))
     atexit.register(shutil.rmtree, workdir, True)
     packaged = _packaged(chart_dir, workdir)
@@ -272,6 +276,9 @@ def _stamped_chart(version: str) -> Chart:
     A copy of the chart directory with Chart.yaml restamped: Helm loads a chart
     fully into memory, so the copy can go as soon as it is loaded.
     """
+    import shutil  # with tempfile: only for a restamped version (--assume-chart-unchanged)
+    import tempfile
+
     # The version is part of the directory name so load_chart's per-path cache can
     # never hand back another version's chart from a reused temporary path.
     safe = re.sub(r"[^A-Za-z0-9.]", "_", version)

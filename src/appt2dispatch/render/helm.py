@@ -10,8 +10,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -102,6 +100,9 @@ def package_reproducibly(chart_dir: Path, destination: Path, **options: Any) -> 
 
     `options` go to helm_python.package (version, app_version); its errors propagate.
     """
+    import shutil  # with tempfile: only when packaging, which a warm chart cache skips
+    import tempfile
+
     import helm_python
 
     with tempfile.TemporaryDirectory(prefix="appt2dispatch-package-") as scratch:
@@ -174,6 +175,8 @@ CACHED_ARCHIVE = re.compile(r"sha256-[0-9a-f]{64}\.tgz")
 def _download(
     location: str, version: str, reference: str, cache: Path, index: dict[str, Any]
 ) -> PulledChart:
+    import tempfile  # only on a cache miss
+
     import helm_python
 
     cache.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,6 @@ from appt2dispatch.errors import InputError, ModelRefusedError
 from appt2dispatch.kube import dig
 from appt2dispatch.load.yamlio import line_of, locate, read_text
 from appt2dispatch.models import HelmRelease, Rendered, SourceLocation
-from appt2dispatch.render.app_template import render_app_template
-from appt2dispatch.render.app_template.values import to_plain
 from appt2dispatch.render.manifests import parse_manifests
 
 DEFAULT_APP_TEMPLATE_VERSION = "4.1.1"
@@ -47,6 +45,9 @@ def render_old_side(
         )
     if app_template_chart is not None:
         return _render_real_chart(release, app_template_chart)
+    # The built-in model (~20 modules) only when it renders: not for given manifests or a chart.
+    from appt2dispatch.render.app_template import render_app_template
+
     version, notes = resolve_app_template_version(release, app_template_version)
     try:
         rendered = render_app_template(
@@ -127,6 +128,7 @@ def values_key_location(release: HelmRelease, values_path: str) -> SourceLocatio
 
 
 def _render_real_chart(release: HelmRelease, reference: str) -> Rendered:
+    from appt2dispatch.render.app_template.values import to_plain
     from appt2dispatch.render.helm import chart_metadata, load_chart, render_chart
 
     if reference.startswith("oci://"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,16 +24,48 @@ from appt2dispatch.models import (
     Translation,
     Verdict,
 )
-from appt2dispatch.report.base import Reporter
-from appt2dispatch.report.json import JsonReporter
-from appt2dispatch.report.markdown import MAX_COMMENT_CHARS, MarkdownReporter
-from appt2dispatch.report.text import TextReporter
+from appt2dispatch.report.base import MAX_COMMENT_CHARS, Reporter
 
-REPORTERS: dict[str, type[Reporter]] = {
-    TextReporter.name: TextReporter,
-    MarkdownReporter.name: MarkdownReporter,
-    JsonReporter.name: JsonReporter,
-}
+
+def _text() -> type[Reporter]:
+    from appt2dispatch.report.text import TextReporter
+
+    return TextReporter
+
+
+def _markdown() -> type[Reporter]:
+    from appt2dispatch.report.markdown import MarkdownReporter
+
+    return MarkdownReporter
+
+
+def _json() -> type[Reporter]:
+    from appt2dispatch.report.json import JsonReporter
+
+    return JsonReporter
+
+
+class _Reporters(Mapping[str, type[Reporter]]):
+    """Format name -> Reporter class; a format's module is imported when it is looked up,
+    as a run prints one format (markdown's pulls in `html`)."""
+
+    _loaders: Mapping[str, Callable[[], type[Reporter]]] = {
+        "text": _text,
+        "markdown": _markdown,
+        "json": _json,
+    }
+
+    def __getitem__(self, name: str) -> type[Reporter]:
+        return self._loaders[name]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+
+REPORTERS: Mapping[str, type[Reporter]] = _Reporters()
 EXIT_CODES: Mapping[Verdict, int] = {
     "no-behavior-change": 0,
     "behavior-change": 1,

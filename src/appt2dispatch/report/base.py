@@ -13,6 +13,9 @@ from appt2dispatch.compare import FINDING_CLASSES
 from appt2dispatch.masking import mask_text, mask_value
 from appt2dispatch.models import Finding, FindingClass, Note, Report
 
+# The markdown format's cap (a GitHub comment holds 65,536); here so the package can name it
+# without importing that format.
+MAX_COMMENT_CHARS = 60_000
 VERDICT_TITLES = {
     "no-behavior-change": "no behavior change",
     "behavior-change": "behavior change",

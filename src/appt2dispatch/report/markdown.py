@@ -11,6 +11,7 @@ import html
 from appt2dispatch.compare import order_findings
 from appt2dispatch.models import Finding, Report
 from appt2dispatch.report.base import (
+    MAX_COMMENT_CHARS,
     VERDICT_TITLES,
     Reporter,
     describe_note,
@@ -18,7 +19,6 @@ from appt2dispatch.report.base import (
     summary_line,
 )
 
-MAX_COMMENT_CHARS = 60_000
 _CELL_LIMIT = 300
 _VERDICT_ICONS = {
     "no-behavior-change": "✅",

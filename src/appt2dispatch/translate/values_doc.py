@@ -25,6 +25,8 @@ CommentPath = tuple[str | int, ...]
 
 @dataclass
 class Entry:
+    """One value of the drafted values document, with its comment and old values paths."""
+
     path: TargetPath
     value: Any
     comment: str | None = None

@@ -32,6 +32,8 @@ from appt2dispatch.render.app_template.values import (
 
 @dataclass(frozen=True)
 class ServiceAccountInfo:
+    """A service account to render: its values key, rendered name and values."""
+
     identifier: str
     name: str
     values: Mapping[str, Any]

@@ -69,6 +69,8 @@ _PASS_THROUGH = (
 
 @dataclass(frozen=True)
 class ServiceInfo:
+    """An enabled service: its values key, rendered name, controller, values and ports."""
+
     identifier: str
     name: str
     controller: str
