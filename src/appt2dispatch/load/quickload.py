@@ -258,3 +258,147 @@ def _apply_merges(target: dict[str, Any], merges: list[Any]) -> None:
             if isinstance(source, dict):
                 for key, value in source.items():
                     target.setdefault(key, value)
+
+
+_ABSENT = object()  # spec.path not written: Flux applies the source's root
+_UNKNOWN = object()  # an alias, merge key or complex key decides it: only a full parse can tell
+_PENDING = object()  # nothing to say yet
+# A line starting a document: split before it. A line ending one.
+_DOCUMENT_START = re.compile(r"^(?=---(?:[ \t\r\n]|$))", re.MULTILINE)
+_DOCUMENT_END = re.compile(r"^\.\.\.(?:[ \t\r\n]|$)", re.MULTILINE)
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+
+
+def spec_paths(text: str) -> list[Any] | None:
+    """The spec.path of each document of `text` that may be a Kustomization (None where
+    not written), read from libyaml's events without building the documents; None
+    when it cannot tell (aliases, merge keys, complex keys, a parse error), and then
+    only the full parse can. The Flux Kustomization lookup by directory asks this of
+    every file that may hold one and parses only those whose spec.path may be it.
+
+    Each document is read on its own, up to its spec.path: YAML forbids a document
+    marker at column 0 inside a scalar, so the markers split the text exactly (a
+    directive could change how tags resolve: then the text is read whole).
+    """
+    chunks = [text] if _DIRECTIVE.search(text) else _DOCUMENT_START.split(text)
+    found: list[Any] = []
+    for chunk in chunks:
+        probe = _SpecPathProbe()
+        # After a "..." line another document may follow without "---": read it all.
+        may_stop = not _DOCUMENT_END.search(chunk)
+        try:
+            for event in parse_events(chunk):
+                verdict = probe.feed(event)
+                if verdict is _PENDING:
+                    continue
+                if verdict is _UNKNOWN:
+                    return None
+                found.append(None if verdict is _ABSENT else verdict)
+                if probe.done and may_stop:
+                    break  # this document's spec.path is known: the rest is not needed
+        except (YAMLError, RecursionError):
+            return None
+    return found
+
+
+@dataclass
+class _Level:
+    """A mapping the probe follows (the root, or spec): keys and values alternate."""
+
+    depth: int
+    expect_key: bool = True
+    key: Any = None
+    merged: bool = False
+
+
+class _SpecPathProbe:
+    """Follows a document's root mapping (kind, spec) and its spec mapping (path).
+    `feed` says, once per document that may be a Kustomization, what its spec.path
+    is: a value as soon as one is read (an explicit key wins over merged ones), else
+    at the document's end `_ABSENT` or `_UNKNOWN`; `_PENDING` otherwise."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.depth = 0
+        self.root: _Level | None = None
+        self.spec: _Level | None = None
+        self.spec_seen: Any = _ABSENT  # _ABSENT, _UNKNOWN, "mapping" or "other"
+        self.kind: Any = _ABSENT
+        self.spec_merged = False
+        self.done = False
+
+    def feed(self, event: Any) -> Any:
+        kind = type(event)
+        if kind is DocumentStartEvent:
+            self._reset()
+            return _PENDING
+        if kind is DocumentEndEvent:
+            return _PENDING if self.done else self._at_end()
+        if kind is MappingEndEvent or kind is SequenceEndEvent:
+            self.depth -= 1
+            if self.spec is not None and self.depth < self.spec.depth:
+                self.spec = None
+            return _PENDING
+        collection = kind is MappingStartEvent or kind is SequenceStartEvent
+        level = self._level()
+        verdict = _PENDING
+        if level is not None and not self.done:
+            verdict = self._node(level, kind, event)
+        elif self.depth == 0 and kind is MappingStartEvent:
+            self.root = _Level(depth=1)
+        if collection:
+            self.depth += 1
+        return verdict
+
+    def _level(self) -> _Level | None:
+        if self.spec is not None and self.depth == self.spec.depth:
+            return self.spec
+        if self.root is not None and self.depth == self.root.depth:
+            return self.root
+        return None
+
+    def _node(self, level: _Level, kind: type, event: Any) -> Any:
+        in_spec = level is self.spec
+        if level.expect_key:
+            level.expect_key = False
+            level.key = _key_string(_scalar_value(event)) if kind is ScalarEvent else _UNKNOWN
+            if level.key == "<<":
+                level.merged = True
+                self.spec_merged = self.spec_merged or in_spec
+            elif level.key is _UNKNOWN:  # a complex key: may be either
+                if in_spec:
+                    self.done = True
+                    return _UNKNOWN
+                self.spec_seen = _UNKNOWN
+            return _PENDING
+        level.expect_key = True
+        key = level.key
+        if in_spec and key == "path":
+            self.done = True
+            if kind is ScalarEvent:
+                return _scalar_value(event)
+            return _UNKNOWN  # an alias, or a collection
+        if not in_spec and key == "kind":
+            self.kind = _scalar_value(event) if kind is ScalarEvent else _UNKNOWN
+        elif not in_spec and key == "spec" and self.spec_seen is _ABSENT:
+            if kind is MappingStartEvent:
+                self.spec_seen = "mapping"
+                self.spec = _Level(depth=self.depth + 1)
+            else:
+                self.spec_seen = _UNKNOWN if kind is AliasEvent else "other"
+        return _PENDING
+
+    def _at_end(self) -> Any:
+        if self.root is None:
+            return _PENDING
+        merged = self.root.merged  # a merged mapping may supply what is not written
+        kind_known = self.kind is not _UNKNOWN and not (self.kind is _ABSENT and merged)
+        if kind_known and self.kind != "Kustomization":
+            return _PENDING
+        if self.spec_seen is _UNKNOWN or (self.spec_seen is _ABSENT and merged):
+            return _UNKNOWN
+        if self.spec_seen == "mapping" and self.spec_merged:
+            return _UNKNOWN
+        return _ABSENT

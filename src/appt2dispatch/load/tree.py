@@ -17,7 +17,7 @@ directory (its kustomization.yaml's reach, or the directory's files).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -33,7 +33,7 @@ from appt2dispatch.load.kustomize import (
     kustomize_namespace,
     resolve_flux_path,
 )
-from appt2dispatch.load.quickload import scan_documents
+from appt2dispatch.load.quickload import scan_documents, spec_paths
 from appt2dispatch.load.textsearch import TextSearch
 from appt2dispatch.load.treewalk import walk_tree
 from appt2dispatch.load.yamlio import read_documents
@@ -188,10 +188,13 @@ class TreeIndex:
     def _kustomize_docs(self, key: str) -> list[IndexedDocument]:
         return [doc for doc in self.documents_in(key) if doc.api_version.startswith(KUSTOMIZE_API)]
 
-    def kustomize_files_naming(self, target: str) -> list[IndexedDocument]:
+    def kustomize_files_naming(
+        self, target: str, among: frozenset[str] | None = None
+    ) -> list[IndexedDocument]:
         """kustomization.yaml documents that may list `target` (a file, or the directory
         of a kustomization file) by a relative path: every name on the way from their
-        directory to it is in their text, since normalising a path only drops names."""
+        directory to it is in their text, since normalising a path only drops names.
+        `among` restricts the files looked at."""
         if os.path.basename(target) in KUSTOMIZATION_FILES:
             target = os.path.dirname(target)  # listed by its directory
         holding_name = self._search.holding(os.path.basename(target)) | self._search.escaped
@@ -199,7 +202,8 @@ class TreeIndex:
         return [
             doc
             for key in self._kustomize_keys
-            if (
+            if (among is None or key in among)
+            and (
                 (directory := os.path.dirname(key)) == target
                 or directory.startswith(below)  # `..` alone reaches it: no name to look for
                 or (key in holding_name and self._names_written(key, directory, target))
@@ -224,20 +228,16 @@ class TreeIndex:
     def _is_patch_file(self, key: str) -> bool:
         """Whether a kustomization.yaml uses the file as a patch or replacement: a Flux
         Kustomization in one is a patch body, not an object Flux applies."""
-        return key in self._patch_files
-
-    @cached_property
-    def _patch_files(self) -> frozenset[str]:
-        # Every key that names a patch file holds "patch" or "replacements".
-        holding = self._search.holding
-        users = holding("patch") | holding("replacements") | self._search.escaped
-        return frozenset(
-            path
-            for key in self._kustomize_keys
-            if key in users
-            for doc in self._kustomize_docs(key)
-            for path in _patch_paths(doc)
-        )
+        memo_key = ("patch-file", key)
+        if memo_key not in self._memo:
+            # A kustomization.yaml that names patch files holds "patch" or "replacements".
+            holding = self._search.holding
+            users = holding("patch") | holding("replacements") | self._search.escaped
+            self._memo[memo_key] = any(
+                key in _patch_paths(doc) for doc in self.kustomize_files_naming(key, users)
+            )
+        found: bool = self._memo[memo_key]
+        return found
 
     @cached_property
     def secrets(self) -> tuple[IndexedDocument, ...]:
@@ -339,13 +339,19 @@ class TreeIndex:
     def _flux_at(self, directory: str) -> tuple[IndexedDocument, ...]:
         """Flux Kustomizations whose spec.path is `directory`. Their text holds every name
         of the directory's path from the root (spec.path may add the root's own last
-        names before them), which picks the few files to parse."""
+        names before them); of those files, only the ones whose spec.path may be it
+        (`spec_paths`, no documents built) are parsed."""
         memo_key = ("flux-at", directory)
         if memo_key not in self._memo:
             root = os.path.abspath(self.root)
             relative = "" if directory == root else os.path.relpath(directory, root)
             names = tuple(part for part in relative.split(os.sep) if part)
-            keys = self.candidate_files(FLUX_KUSTOMIZATION_API, *names)
+            accepts = _spec_path_test(Path(root).parts, names)
+            keys = [
+                key
+                for key in self.candidate_files(FLUX_KUSTOMIZATION_API, *names)
+                if key in self._parsed or self._may_apply(key, accepts)
+            ]
             self._memo[memo_key] = tuple(
                 doc
                 for doc in self._of_kind_in(keys, "Kustomization")
@@ -355,6 +361,13 @@ class TreeIndex:
             )
         found: tuple[IndexedDocument, ...] = self._memo[memo_key]
         return found
+
+    def _may_apply(self, key: str, accepts: Callable[[Any], bool]) -> bool:
+        memo_key = ("spec-paths", key)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = spec_paths(self.texts[key])
+        paths: list[Any] | None = self._memo[memo_key]
+        return paths is None or any(accepts(path) for path in paths)
 
     def flux_path(self, kustomization: IndexedDocument) -> str | None:
         """Absolute directory of a Flux Kustomization's spec.path (repo-relative, `./` ok)."""
@@ -615,6 +628,23 @@ def _patch_paths(doc: IndexedDocument) -> set[str]:
             if isinstance(path, str) and "\n" not in path:
                 found.add(os.path.normpath(os.path.join(directory, path)))
     return found
+
+
+def _spec_path_test(root_parts: tuple[str, ...], names: tuple[str, ...]) -> Callable[[Any], bool]:
+    """Whether a spec.path value may resolve to the directory `names` below the root, as
+    `resolve_flux_path` resolves it (leading names may be the root's own last ones).
+    Loose on purpose: the full parse and `flux_path` decide."""
+
+    def accepts(value: Any) -> bool:
+        parts = tuple(p for p in Path(str(value or ".")).parts if p not in (".", "/"))
+        extra = len(parts) - len(names)
+        return (
+            extra >= 0
+            and parts[extra:] == names
+            and (extra == 0 or parts[:extra] == root_parts[-extra:])
+        )
+
+    return accepts
 
 
 def _ref_name(ref: Mapping[str, Any] | None) -> str | None:
