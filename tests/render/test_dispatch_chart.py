@@ -169,3 +169,15 @@ def test_unwritable_cache_still_packages_the_bundled_chart(
     archive = bundled_chart_archive.__wrapped__()
     assert archive_digest(archive) == archive_digest(bundled_chart_archive())
     assert not archive.is_relative_to(blocked)
+
+
+@pytest.mark.parametrize("name", ["Chart.yaml", "values.yaml"])
+def test_bundled_yaml_reads_as_ruamels_safe_loader_reads_it(name: str) -> None:
+    """read_bundled_yaml takes the fast reader's YAML rules (1.1 booleans, keys as strings)
+    only because the bundled files mean the same under both: values, types and key order."""
+    from ruamel.yaml import YAML
+
+    from appt2dispatch.render.dispatch_chart import read_bundled_yaml
+
+    expected = YAML(typ="safe", pure=True).load((bundled_chart_dir() / name).read_text("utf-8"))
+    assert repr(read_bundled_yaml(name)) == repr(expected)  # repr: types and order too

@@ -80,3 +80,30 @@ def test_bom_and_document_marker_are_kept_in_place(tmp_path: Path) -> None:
     assert original.startswith("\ufeff---\n")
     assert content.startswith("\ufeff---\n# yaml-language-server:")
     assert content.count("\ufeff") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "copied_whole"),
+    [
+        ("spec:\n  values: {a: 1}\n  interval: 1h\n", False),
+        # An anchored values block may be aliased elsewhere: copied, as the alias needs it.
+        ("spec:\n  values: &v {a: 1}\nmetadata:\n  x: *v\n", True),
+        ("spec:\n  values: &v {a: 1}\n  other: *v\n", True),
+        ("spec:\n  values: null\n", True),
+    ],
+)
+def test_the_release_copy_leaves_out_only_values_nothing_else_shares(
+    text: str, copied_whole: bool
+) -> None:
+    from appt2dispatch.load.yamlio import new_round_trip_yaml
+    from appt2dispatch.translate.helmrelease import _PLACEHOLDER, _copy_but_values
+
+    data = new_round_trip_yaml().load(text)
+    copied = _copy_but_values(data)
+    if copied_whole:
+        assert copied == data
+    else:
+        assert copied["spec"]["values"] == _PLACEHOLDER
+        copied["spec"]["values"] = data["spec"]["values"]
+        assert copied == data
+    assert copied["spec"] is not data["spec"]

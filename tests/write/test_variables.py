@@ -8,6 +8,7 @@ import pytest
 
 from appt2dispatch.errors import ReleaseError
 from appt2dispatch.load import read_documents_text
+from appt2dispatch.load.yamlio import to_plain
 from appt2dispatch.models import HelmRelease, OutputFile
 from appt2dispatch.write.variables import keep_variables, placeholders_for, restore_variables
 
@@ -90,3 +91,27 @@ def test_restore_variables() -> None:
     placeholders = placeholders_for({"B": "2", "A": "1"})
     assert placeholders == {"A": "appt2dispatchvar0x", "B": "appt2dispatchvar1x"}
     assert restore_variables("appt2dispatchvar1x-appt2dispatchvar0x", placeholders) == "${B}-${A}"
+
+
+@pytest.mark.parametrize(
+    ("text", "fast"),
+    [
+        ("---\na: 1\nb: [yes, 'no', 1.5, ~]\n---\n# only a comment\n---\nc: {d: e}\n", True),
+        ("", True),
+        ("a: x\t# a tab: the round-trip reader decides\n", False),
+        ('a: "\\u0024{X}"\n', False),  # an escape can spell a `$`
+        ("a: &x {b: 1}\nc: *x\n", False),
+        ("a: ${X}\n", False),
+        ("- a\n", False),  # not a mapping: the round-trip path words the error
+        ("a: [\n", False),  # nor the fast reader's errors
+    ],
+)
+def test_unsubstituted_files_are_read_fast_as_the_round_trip_path_reads_them(
+    text: str, fast: bool
+) -> None:
+    from appt2dispatch.load.postbuild import plain_unsubstituted
+
+    read = plain_unsubstituted(text, str(PATH))
+    assert (read is not None) is fast
+    if read is not None:
+        assert read == [to_plain(doc.data) for doc in read_documents_text(text, source="x")]

@@ -44,12 +44,16 @@ def structural_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[C
     """Every difference between two canonical trees, one per path, in path order."""
     if identical(old, new):
         return []  # most pairs of a faithful migration: no DeepDiff (nor its import)
+    old_tree, new_tree = key_lists(old), key_lists(new)
+    differing = differing_parts(old_tree, new_tree)
+    if differing is None:
+        return []  # alike once lists are keyed (a duplicate merge key): nothing to list
     from deepdiff import DeepDiff  # heavy import, only when objects differ
 
-    old_tree, new_tree = key_lists(old), key_lists(new)
+    # DeepDiff walks what differs only: its cost is per node it visits, and entries both
+    # sides hold alike hold no difference. Paths are resolved in the whole trees.
     diff = DeepDiff(
-        old_tree,
-        new_tree,
+        *differing,
         view="tree",
         ignore_numeric_type_changes=True,
         threshold_to_diff_deeper=0,
@@ -84,6 +88,43 @@ def identical(old: Any, new: Any) -> bool:
     if isinstance(old, int | float) and isinstance(new, int | float):
         return old == new
     return type(old) is type(new) and type(old) in (str, type(None)) and old == new
+
+
+def differing_parts(old: Any, new: Any) -> tuple[Any, Any] | None:
+    """Both trees less every map entry they hold alike (same string key, `identical`
+    values), or None when the trees are `identical`.
+
+    What is dropped holds no difference DeepDiff could list, and DeepDiff reports a
+    difference by the keys leading to it, whatever the siblings: it lists the same
+    differences, at the same paths, in the same order, in the parts as in the whole.
+    Maps keep their type (a `KeyedItems` stays one) and key order; lists and
+    non-string keys are kept whole.
+    """
+    if not (type(old) is type(new) and type(old) in (dict, KeyedItems)):
+        return None if identical(old, new) else (old, new)
+    parts: dict[Any, tuple[Any, Any] | None] = {}
+    alike = old.keys() == new.keys()
+    for key, value in old.items():
+        if key not in new:
+            continue
+        if isinstance(key, str):
+            parts[key] = differing_parts(value, new[key])
+            alike = alike and parts[key] is None
+        else:
+            alike = alike and identical(value, new[key])
+    if alike:
+        return None
+
+    def kept(tree: dict[Any, Any], side: int) -> dict[Any, Any]:
+        result = type(tree)()
+        for key, value in tree.items():
+            if key not in parts:
+                result[key] = value  # on one side only, or a non-string key: whole
+            elif (part := parts[key]) is not None:
+                result[key] = part[side]
+        return result
+
+    return kept(old, 0), kept(new, 1)
 
 
 def _change_at(raw_path: Sequence[Any], old_tree: Any, new_tree: Any) -> Change:

@@ -155,6 +155,26 @@ def _fast_plain(text: str, source: str) -> Any | None:
     return documents[0].data
 
 
+def plain_unsubstituted(text: str, source: str) -> list[dict[str, Any]] | None:
+    """Plain documents of `text` when Flux's substitution cannot change them (no string
+    of theirs holds a `$`), read through libyaml as `_fast_plain` reads; None whenever
+    it might change them or the fast read might disagree: the round-trip path decides
+    (and words any error). Tabs, escapes and aliases, which only that path checks in
+    full, are left to it."""
+    if "\t" in text or "\\" in text or ("&" in text and "*" in text):
+        return None
+    from appt2dispatch.load.quickload import scan_documents
+
+    try:
+        documents = scan_documents(text, source=source)
+    except (InputError, YAMLError, RecursionError, ValueError):
+        return None
+    data = [document.data for document in documents]
+    if any(not isinstance(item, dict) or _mentions_dollar(item) for item in data):
+        return None
+    return data
+
+
 def _substitution_error(
     error: SubstitutionError,
     document: YamlDocument,

@@ -53,10 +53,21 @@ def bundled_chart_dir() -> Path:
 def bundled_chart_version() -> str:
     """Version of the bundled chart: its Chart.yaml `version`, read without loading Helm
     (the translator asks for it and stays light)."""
-    from ruamel.yaml import YAML
+    return str(read_bundled_yaml("Chart.yaml")["version"])
 
-    text = (bundled_chart_dir() / "Chart.yaml").read_text(encoding="utf-8")
-    return str(YAML(typ="safe", pure=True).load(text)["version"])
+
+def read_bundled_yaml(name: str) -> Any:
+    """Plain data of the bundled chart's YAML file `name` (None when empty).
+
+    Read through libyaml (load.quickload): ruamel's own safe loader costs some 70M
+    instructions for values.yaml, a tenth of a render. The files are the package's
+    own; a test holds them to read the same through ruamel's safe loader.
+    """
+    from appt2dispatch.load.quickload import scan_documents
+
+    path = bundled_chart_dir() / name
+    documents = scan_documents(path.read_text(encoding="utf-8"), source=str(path))
+    return documents[0].data if documents else None
 
 
 def render_dispatch(

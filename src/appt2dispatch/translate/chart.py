@@ -7,13 +7,12 @@ from the chart that ships with the package rather than restated here.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from appt2dispatch.render.dispatch_chart import (
     CHART_URL,
-    bundled_chart_dir,
     bundled_chart_version,
+    read_bundled_yaml,
 )
 
 MISSING: Any = object()
@@ -24,7 +23,7 @@ __all__ = ["CHART_URL", "MISSING", "bundled_chart_version", "chart_default", "ch
 @cache
 def chart_defaults() -> dict[str, Any]:
     """The chart's values.yaml as plain data (key order kept)."""
-    data = _load(bundled_chart_dir() / "values.yaml")
+    data = read_bundled_yaml("values.yaml")
     return data if isinstance(data, dict) else {}
 
 
@@ -36,9 +35,3 @@ def chart_default(path: tuple[str, ...]) -> Any:
             return MISSING
         node = node[part]
     return node
-
-
-def _load(path: Path) -> Any:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8"))

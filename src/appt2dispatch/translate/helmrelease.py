@@ -134,7 +134,7 @@ def _chart_ref_name(release: HelmRelease) -> str | None:
 def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: str) -> str:
     from ruamel.yaml.comments import CommentedMap
 
-    data = copy.deepcopy(release.document.data)
+    data = _copy_but_values(release.document.data)
     spec = data["spec"]
     # A flow-style (or JSON) release would dump `values` inside `{...}`, where the
     # commented block cannot be spliced in: the path to it goes block style.
@@ -160,6 +160,20 @@ def _helmrelease_text(release: HelmRelease, translation: Translation, oci_name: 
     text = _dump_document(data, release.document)
     text = _splice_values(text, translation.values_yaml)
     return _SCHEMA_LINE.sub(lambda m: m.group(1) + HELMRELEASE_SCHEMA, text)
+
+
+def _copy_but_values(data: Any) -> Any:
+    """A deep copy of the release document, `spec.values` (replaced by the placeholder
+    right after, and most of the copying) left out when nothing else can share it: a
+    node is reached twice only through an alias of its anchor."""
+    from ruamel.yaml.comments import CommentedBase
+
+    spec = data.get("spec") if isinstance(data, Mapping) else None
+    values = spec.get("values") if isinstance(spec, Mapping) else None
+    anchor = values.yaml_anchor() if isinstance(values, CommentedBase) else None
+    if not isinstance(values, CommentedBase) or (anchor is not None and anchor.value):
+        return copy.deepcopy(data)
+    return copy.deepcopy(data, {id(values): _PLACEHOLDER})
 
 
 def _splice_values(text: str, values_yaml: str) -> str:

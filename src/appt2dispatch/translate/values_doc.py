@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from appt2dispatch.kube import plain_tree
@@ -210,17 +211,25 @@ def quote_if_needed(text: str) -> Any:
     """Double-quote a string a YAML 1.1 or 1.2 reader (Helm is 1.1-ish) would not read as a
     string, and version-like strings (`0.5.17`, `3000`) so they read as strings to humans too."""
     from ruamel.yaml.nodes import ScalarNode
-    from ruamel.yaml.resolver import VersionedResolver
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     str_tag = "tag:yaml.org,2002:str"
     for version in ((1, 1), (1, 2)):
-        resolved = VersionedResolver(version=version).resolve(ScalarNode, text, (True, False))
+        resolved = _resolver(version).resolve(ScalarNode, text, (True, False))
         if resolved != str_tag:
             return DoubleQuotedScalarString(text)
     if text[:1].isdigit() and all(ch.isdigit() or ch == "." for ch in text):
         return DoubleQuotedScalarString(text)
     return text
+
+
+@cache
+def _resolver(version: tuple[int, int]) -> Any:
+    """One resolver per YAML version for the process: building one (its table of
+    implicit tags) cost more than the lookups. Resolving keeps no state between calls."""
+    from ruamel.yaml.resolver import VersionedResolver
+
+    return VersionedResolver(version=version)
 
 
 def dump_yaml(data: Any) -> str:

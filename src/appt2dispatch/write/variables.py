@@ -147,9 +147,13 @@ def restore_variables(
 def flux_view(text: str, variables: Mapping[str, str], source: Path) -> list[Any]:
     """Plain documents of `text` as Flux applies them, after postBuild substitution."""
     from appt2dispatch.load.flux import Substitution
-    from appt2dispatch.load.postbuild import substituted_plain
+    from appt2dispatch.load.postbuild import plain_unsubstituted, substituted_plain
     from appt2dispatch.load.yamlio import read_documents_text
 
+    # Most files hold no `$` at all: no round-trip parse (the slow one) for them.
+    unsubstituted = plain_unsubstituted(text, str(source))
+    if unsubstituted is not None:
+        return unsubstituted
     substitution = Substitution(dict(variables), {}, "the Flux Kustomization's postBuild")
     documents = read_documents_text(text, source=str(source), path=source)
     return [substituted_plain(document, substitution, text) for document in documents]
